@@ -87,6 +87,9 @@ enum td_err td_extra_opts_expand(int argc, char *const *argv, const char *progna
 const char *const *td_extra_opts_paths(void);
 void td_argv_free(int argc, char **argv);
 
+/* Appends text wrapped at width columns, every line indented by indent. */
+void td_help_wrap(struct td_buf *out, const char *text, int indent, int width);
+
 /* Appends generated help for the tables to out, lines wrapped at 79 columns. */
 void td_options_help(struct td_buf *out, const struct td_option *table);
 

@@ -73,6 +73,10 @@ static int td_ini_handler(void *user, const char *section, const char *name, con
 	c->found = true;
 	if (!name || !*name) /* a section header alone */
 		return 1;
+	/* An option name, not a sentence: inih would take "a b = c" as key "a b". */
+	if (strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") !=
+	    strlen(name))
+		return 0;
 	if (++c->count > 256)
 		return 0;
 	if (strlen(name) == 1) {

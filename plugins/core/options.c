@@ -163,7 +163,7 @@ enum td_err td_common_timeout(struct td_common *c, const char *arg, char *err, s
 }
 
 /* Appends text wrapped to `width` columns, each line indented by `indent`. */
-static void td_wrap(struct td_buf *out, const char *text, int indent, int width)
+void td_help_wrap(struct td_buf *out, const char *text, int indent, int width)
 {
 	int col = indent;
 	td_buf_printf(out, "%*s", indent, "");
@@ -206,6 +206,6 @@ void td_options_help(struct td_buf *out, const struct td_option *table)
 		else if (o->arg == TD_ARG_OPTIONAL)
 			td_buf_printf(out, "[=%s]", o->metavar ? o->metavar : "VALUE");
 		td_buf_putc(out, '\n');
-		td_wrap(out, o->help ? o->help : "", 4, 79);
+		td_help_wrap(out, o->help ? o->help : "", 4, 79);
 	}
 }

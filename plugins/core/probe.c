@@ -86,10 +86,15 @@ void td_probe_help(const struct td_probe *probe, const char *progname, struct td
 	td_buf_puts(out, "\nThresholds are ranges [@]START:END, both ends inclusive: 10 alerts below 0\n"
 			 "or above 10, 10: below 10, ~:10 above 10, 10:20 outside 10..20, @10:20\n"
 			 "inside 10..20.\n");
-	td_buf_puts(out, "\n--extra-opts reads the section named like the program (or SECTION)\n"
-			 "from FILE, or else from the first of: $MP_CONFIG_FILE");
+	struct td_buf x;
+	td_buf_init(&x, 0);
+	td_buf_puts(&x, "--extra-opts reads the section named like the program (or SECTION) from "
+			"FILE, or else from the first of: $MP_CONFIG_FILE");
 	for (const char *const *p = td_extra_opts_paths(); *p; p++)
-		td_buf_printf(out, ", %s", *p);
-	td_buf_puts(out, ".\nKeys are long option names: `warning = 80` is --warning=80.\n");
+		td_buf_printf(&x, ", %s", *p);
+	td_buf_puts(&x, ". Keys are long option names: `warning = 80` is --warning=80.");
+	td_buf_putc(out, '\n');
+	td_help_wrap(out, td_buf_str(&x), 0, 79);
+	td_buf_cleanup(&x);
 	td_buf_puts(out, "\nExit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n");
 }

@@ -69,7 +69,7 @@ td_contract() { # prints a reason and fails when violated
 	*) echo "exit code $rc is not 0..3"; return 1 ;;
 	esac
 	case $first in
-	check_*': '*) [ "$rc" = 3 ] && return 0; echo "usage line with exit $rc"; return 1 ;;
+	check_*) [ "$rc" = 3 ] && return 0; echo "usage, help or version with exit $rc"; return 1 ;;
 	esac
 	if ! printf '%s\n' "$first" | grep -Eq "^[A-Z0-9_]+ $want - "; then
 		echo "first line is not 'NAME $want - ...'"
