@@ -1,0 +1,22 @@
+#!/bin/sh
+# install-deps.sh - installs what tandem needs to build and test on Debian 12.
+# Usage: sudo contrib/install-deps.sh [--bench]
+#   --bench also installs the peers the benchmarks compare against
+#   (monitoring-plugins) and GNU time.
+set -eu
+pkgs="build-essential autoconf automake pkg-config libcmocka-dev libinih-dev"
+case "${1:-}" in
+--bench) pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard time" ;;
+esac
+export DEBIAN_FRONTEND=noninteractive
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps.sh: run as root (sudo $0)" >&2
+	exit 1
+fi
+# Refresh the package lists once a day at most.
+if [ -z "$(find /var/lib/apt/lists -maxdepth 1 -name '*Packages*' -mmin -1440 2>/dev/null | head -n 1)" ]; then
+	apt-get update -qq
+fi
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
+echo "install-deps.sh: installed $pkgs"
