@@ -2,15 +2,17 @@
 # install-deps.sh - installs what tandem needs to build and test on Debian 12.
 # Usage: sudo contrib/install-deps.sh [--bench]
 #   --bench also installs the peers the benchmarks compare against
-#   (monitoring-plugins, collectd).
+#   (collectd).
 set -eu
 # build: compiler, autotools, and the libraries each part is built on
 pkgs="build-essential autoconf automake pkg-config libcmocka-dev libinih-dev"
 pkgs="$pkgs libcurl4-openssl-dev libjson-c-dev libpq-dev libsnmp-dev librrd-dev"
 # tests: the real servers the integration tests start on loopback
 pkgs="$pkgs nginx-light openssl postgresql snmpd rrdcached rrdtool procps iproute2"
+# the peers whose command lines the tests compare exit codes with
+pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard"
 case "${1:-}" in
---bench) pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard collectd-core" ;;
+--bench) pkgs="$pkgs collectd-core" ;;
 esac
 export DEBIAN_FRONTEND=noninteractive
 if [ "$(id -u)" != 0 ]; then
