@@ -49,10 +49,11 @@ void td_perfdata_label(struct td_buf *out, const char *label);
 void td_perfdata_append(struct td_buf *out, const struct td_metric *m);
 
 /*
- * Parses perfdata text (the part after `|`, any number of space separated
- * metrics). For each metric calls fn(ctx, metric); the metric is cleaned up
- * after the call. Stops at the first malformed item with TD_E_PARSE and a
- * message naming it; metrics before it were already delivered.
+ * Parses perfdata text (the part after `|`, any number of metrics separated
+ * by spaces, tabs or newlines). For each metric calls fn(ctx, metric); the
+ * metric is cleaned up after the call. Stops at the first malformed item (a
+ * label over 1 KiB included) with TD_E_PARSE and a message naming it;
+ * metrics before it were already delivered.
  */
 enum td_err td_perfdata_parse(const char *text, void (*fn)(void *ctx, const struct td_metric *m),
 			      void *ctx, char *err, size_t errlen);

@@ -44,7 +44,11 @@ void td_store_free(struct td_store *st);
  * was set (seconds since the epoch). TD_E_NOTFOUND when absent.
  */
 enum td_err td_store_get(const struct td_store *st, const char *key, char **value, double *when);
-/* Sets key to value at time when; keys and values hold no newline or tab. */
+/*
+ * Sets key to value at time when; keys and values hold no newline, CR or
+ * tab, a key is not empty and does not start with '#', and when is
+ * finite; TD_E_PARSE otherwise (the file could not be read back).
+ */
 enum td_err td_store_set(struct td_store *st, const char *key, const char *value, double when);
 
 /*

@@ -55,14 +55,15 @@ enum td_err td_parse_seconds(const char *s, double *out, char *err, size_t errle
 /*
  * Prints v into buf for perfdata: at most 10 significant digits, no
  * exponent, trailing zeros trimmed, "-0" printed as "0". NaN and infinities
- * print as "U". buf should hold TD_NUMBER_MAX bytes. Returns buf.
+ * print as "U". buf should hold TD_NUMBER_MAX bytes: without an exponent the
+ * largest double has 309 digits. Returns buf.
  */
-#define TD_NUMBER_MAX 48
+#define TD_NUMBER_MAX 320
 char *td_fmt_number(double v, char *buf, size_t len);
 
 /*
- * Human text for a size ("12.3 GiB", "512 B") or a duration ("0.012 s",
- * "3 ms") for status lines; not for perfdata. Returns buf.
+ * Human text for a size in bytes ("12.3 GiB", "512 B") for status lines;
+ * not for perfdata. Returns buf.
  */
 char *td_fmt_bytes(double bytes, char *buf, size_t len);
 

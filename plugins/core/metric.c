@@ -104,6 +104,12 @@ static enum td_err td_perf_number(const char *s, const char *e, double *out)
 	return TD_OK;
 }
 
+/* Items are separated by blanks; td_perfdata_parse skips the same set. */
+static bool td_perf_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r';
+}
+
 /* Parses one `label=value...` item at *pp; advances *pp past it. */
 static enum td_err td_perf_item(const char **pp, struct td_metric *m, char *err, size_t errlen)
 {
@@ -127,8 +133,13 @@ static enum td_err td_perf_item(const char **pp, struct td_metric *m, char *err,
 			}
 		}
 	} else {
-		while (*p && *p != '=' && *p != ' ')
+		while (*p && *p != '=' && !td_perf_blank(*p))
 			td_buf_putc(&label, *p++);
+	}
+	if (label.truncated) {
+		td_buf_cleanup(&label);
+		return td_errf(TD_E_PARSE, err, errlen, "\"%.40s...\": label longer than %zu bytes", start,
+			       label.cap);
 	}
 	if (*p != '=' || label.len == 0) {
 		td_buf_cleanup(&label);
@@ -136,7 +147,7 @@ static enum td_err td_perf_item(const char **pp, struct td_metric *m, char *err,
 	}
 	p++;
 	const char *item_end = p;
-	while (*item_end && *item_end != ' ')
+	while (*item_end && !td_perf_blank(*item_end))
 		item_end++;
 	const char *fields[5];
 	size_t lens[5];
@@ -197,7 +208,7 @@ enum td_err td_perfdata_parse(const char *text, void (*fn)(void *ctx, const stru
 {
 	const char *p = text;
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+		while (td_perf_blank(*p))
 			p++;
 		if (!*p)
 			return TD_OK;

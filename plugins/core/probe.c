@@ -15,6 +15,9 @@ enum td_err td_probe_parse(const struct td_probe *probe, int argc, char *const *
 	enum td_err rc;
 	void *c = NULL;
 
+	/* A probe may fail without a message; the caller's buffer may hold an old one. */
+	if (err && errlen)
+		err[0] = '\0';
 	memset(common, 0, sizeof *common);
 	common->timeout = 10;
 	common->timeout_state = TD_STATE_CRITICAL;
@@ -46,7 +49,14 @@ enum td_err td_probe_parse(const struct td_probe *probe, int argc, char *const *
 			rc = td_common_timeout(common, arg, err, errlen);
 			break;
 		case TD_OPT_EXTRA_OPTS:
-			break; /* expanded above */
+			/*
+			 * Expansion took every `--extra-opts[=...]` before "--"; what
+			 * reaches here is an abbreviation (or came from a file), which
+			 * would otherwise be ignored without a word.
+			 */
+			rc = td_errf(TD_E_USAGE, err, errlen,
+				     "write --extra-opts in full, on the command line");
+			break;
 		default:
 			rc = probe->option(c, id, arg, err, errlen);
 			if (rc != TD_OK && id == TD_OPT_POSITIONAL && err && !*err)

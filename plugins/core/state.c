@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,7 +98,8 @@ static bool td_store_clean(const char *s)
 
 enum td_err td_store_set(struct td_store *st, const char *key, const char *value, double when)
 {
-	if (!*key || !td_store_clean(key) || !td_store_clean(value))
+	/* A key starting with '#' would read back as a comment. */
+	if (!*key || *key == '#' || !td_store_clean(key) || !td_store_clean(value) || !isfinite(when))
 		return TD_E_PARSE;
 	for (struct td_record *r = st->head; r; r = r->next)
 		if (!strcmp(r->key, key)) {
@@ -152,11 +154,44 @@ enum td_err td_store_load(struct td_store *st, const char *path, char *err, size
 			break;
 		}
 		*t1 = '\0';
-		td_store_set(st, line, t2 + 1, when);
+		if (td_store_set(st, line, t2 + 1, when) != TD_OK) {
+			rc = td_errf(TD_E_PARSE, err, errlen, "%s:%u: bad key or value", path, lineno);
+			break;
+		}
 	}
+	/* getline also ends on a read error (a directory reads as EISDIR) */
+	if (rc == TD_OK && ferror(f))
+		rc = td_errf(TD_E_IO, err, errlen, "%s: %s", path, strerror(errno));
 	free(line);
 	fclose(f);
 	return rc;
+}
+
+/*
+ * Prints a time with microseconds, which td_fmt_number's 10 significant
+ * digits would round away from an epoch time: rates divide by differences
+ * of these. buf holds TD_NUMBER_MAX bytes.
+ */
+static void td_store_fmt_when(double when, char *buf, size_t len)
+{
+	if (!(fabs(when) < 9e12)) { /* beyond any epoch time: whole seconds are exact enough */
+		td_fmt_number(when, buf, len);
+		return;
+	}
+	double a = fabs(when);
+	long long us = llround(a * 1e6);
+	long long whole = us / 1000000, frac = us % 1000000;
+	const char *sign = when < 0 && us != 0 ? "-" : "";
+	if (frac == 0) {
+		snprintf(buf, len, "%s%lld", sign, whole);
+		return;
+	}
+	char digits[8];
+	snprintf(digits, sizeof digits, "%06lld", frac);
+	size_t n = strlen(digits);
+	while (n > 0 && digits[n - 1] == '0')
+		digits[--n] = '\0';
+	snprintf(buf, len, "%s%lld.%s", sign, whole, digits);
 }
 
 enum td_err td_store_save(const struct td_store *st, const char *path, char *err, size_t errlen)
@@ -172,8 +207,10 @@ enum td_err td_store_save(const struct td_store *st, const char *path, char *err
 	td_buf_init(&b, TD_STORE_MAX_BYTES);
 	td_buf_puts(&b, TD_STORE_TAG);
 	char num[TD_NUMBER_MAX];
-	for (const struct td_record *r = st->head; r; r = r->next)
-		td_buf_printf(&b, "%s\t%s\t%s\n", r->key, td_fmt_number(r->when, num, sizeof num), r->value);
+	for (const struct td_record *r = st->head; r; r = r->next) {
+		td_store_fmt_when(r->when, num, sizeof num);
+		td_buf_printf(&b, "%s\t%s\t%s\n", r->key, num, r->value);
+	}
 	const char *p = td_buf_str(&b);
 	size_t left = b.len;
 	bool truncated = b.truncated;

@@ -127,19 +127,30 @@ enum td_err td_parse_quantity(const char *s, const char *end, unsigned accept, d
 		*kind = TD_UNIT_NONE;
 		return TD_OK;
 	}
+	/*
+	 * A unit can name two families ("m" is minutes, and megabytes when
+	 * folded): the first accepted one wins, so `10m` is 10 MiB where only
+	 * sizes are accepted.
+	 */
+	const struct td_unit_def *refused = NULL;
 	for (size_t i = 0; i < sizeof td_units / sizeof td_units[0]; i++) {
 		const struct td_unit_def *d = &td_units[i];
 		if (strlen(d->name) != ulen)
 			continue;
 		if (d->fold ? strncasecmp(d->name, u, ulen) : strncmp(d->name, u, ulen))
 			continue;
-		if (!(accept & d->kind))
-			return td_errf(TD_E_PARSE, err, errlen, "\"%.*s\": %s is not accepted here", len, s,
-				       td_kind_name(d->kind));
+		if (!(accept & d->kind)) {
+			if (!refused)
+				refused = d;
+			continue;
+		}
 		*value = v * d->factor;
 		*kind = d->kind;
 		return TD_OK;
 	}
+	if (refused)
+		return td_errf(TD_E_PARSE, err, errlen, "\"%.*s\": %s is not accepted here", len, s,
+			       td_kind_name(refused->kind));
 	return td_errf(TD_E_PARSE, err, errlen, "\"%.*s\": unknown unit \"%.*s\"", len, s, (int)ulen, u);
 }
 
@@ -153,7 +164,7 @@ enum td_err td_parse_uint(const char *s, unsigned long long min, unsigned long l
 		if (*p < '0' || *p > '9')
 			return TD_E_PARSE;
 		unsigned d = (unsigned)(*p - '0');
-		if (v > (max - d) / 10)
+		if (d > max || v > (max - d) / 10)
 			return TD_E_PARSE;
 		v = v * 10 + d;
 	}
