@@ -36,6 +36,12 @@
 #include "tandem/rrdstore.h"
 #include "tandem/spool.h"
 
+/* Files the store refused are tried again this often (seconds). */
+#define TD_DEFERRED_RETRY 10.0
+
+/* The first runs of new services are spread over at most this many seconds. */
+#define TD_FIRST_RUN_WINDOW 10.0
+
 /* A configuration in use; freed when the last run that uses it ends. */
 struct td_conf_ref {
 	struct td_conf *conf;
@@ -50,6 +56,7 @@ struct td_svc {
 	double phase;            /* seconds into the interval */
 	double next_due;         /* monotonic */
 	bool running, removed;
+	bool first; /* the next run is the early first one */
 	int refs;                /* scheduler 1 + a run in flight */
 	struct td_store *kv;     /* values between runs (rates) */
 	struct td_meta meta;
@@ -147,7 +154,10 @@ static struct td_svc *td_svc_new(struct td_daemon *d, struct td_conf_ref *ref, s
 	v->refs = 1;
 	v->kv = td_store_new();
 	v->phase = (double)(td_fnv(s->name) % (uint64_t)(s->interval * 1000)) / 1000.0;
-	v->next_due = td_first_due(now, s->interval, v->phase, d->started);
+	/* The first run comes early, spread over at most 10 s, so a new service (and a
+	 * freshly started daemon) shows data at once; later runs keep the phase. */
+	v->next_due = now + v->phase / s->interval * fmin(s->interval, TD_FIRST_RUN_WINDOW);
+	v->first = true;
 	td_meta_init(&v->meta);
 	return v;
 }
@@ -581,7 +591,7 @@ static void *td_writer(void *arg)
 			backoff = 0.5;
 		}
 		double now = td_now();
-		if (n_blocked && now - last_deferred >= 30) {
+		if (n_blocked && now - last_deferred >= TD_DEFERRED_RETRY) {
 			last_deferred = now;
 			bool all = true;
 			while (td_spool_read(d->deferred, &buf, 1024 * 1024, 0))
@@ -686,6 +696,7 @@ static void td_apply(struct td_daemon *d, struct td_conf_ref *ref, double now)
 			if (old_interval != s->interval) {
 				v->phase = (double)(td_fnv(s->name) % (uint64_t)(s->interval * 1000)) / 1000.0;
 				v->next_due = td_first_due(now, s->interval, v->phase, d->started);
+				v->first = false;
 			}
 		} else {
 			v = td_svc_new(d, ref, s, now);
@@ -819,7 +830,14 @@ int td_daemon_run(struct td_daemon *d)
 						d->late++;
 					td_enqueue(d, v);
 				}
-				v->next_due += interval;
+				if (v->first) {
+					/* back on the phase grid, at least half an interval later */
+					v->first = false;
+					v->next_due = td_first_due(now + interval / 2, interval, v->phase,
+								   d->started);
+				} else {
+					v->next_due += interval;
+				}
 				if (v->next_due <= now) /* after a stall: skip ahead, no burst */
 					v->next_due = td_first_due(now, interval, v->phase, d->started);
 			}

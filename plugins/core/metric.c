@@ -56,7 +56,8 @@ void td_perfdata_append(struct td_buf *out, const struct td_metric *m)
 	td_perfdata_label(out, m->label);
 	td_buf_putc(out, '=');
 	td_buf_puts(out, m->known ? td_fmt_number(m->value, num, sizeof num) : "U");
-	for (const char *u = m->uom; *u; u++) /* a UOM never holds separators */
+	/* a UOM never holds separators; `U` stands alone (graphers read "UB" as garbage) */
+	for (const char *u = m->known ? m->uom : ""; *u; u++)
 		if (*u != ' ' && *u != ';' && *u != '|' && *u != '\'' && *u != '=')
 			td_buf_putc(out, *u);
 	const char *fields[4] = {
