@@ -33,6 +33,7 @@ struct td_conf_ctx {
 	const char *path;
 	FILE *f;
 	unsigned line;          /* line just read */
+	unsigned header_line;   /* line of the last [section] header */
 	bool line_cont;         /* it started with white space */
 	bool line_too_long;
 	unsigned errors_n;
@@ -63,6 +64,8 @@ static char *td_conf_reader(char *str, int num, void *stream)
 		return NULL;
 	x->line++;
 	x->line_cont = str[0] == ' ' || str[0] == '\t';
+	if (str[strspn(str, " \t")] == '[') /* inih reports a section with its first key */
+		x->header_line = x->line;
 	size_t n = strlen(str);
 	x->line_too_long = false;
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
@@ -278,13 +281,13 @@ static void td_conf_begin_section(struct td_conf_ctx *x, const char *section)
 	const char *slash = strchr(section, '/');
 	if (!slash || strchr(slash + 1, '/') || slash == section || !slash[1] ||
 	    !td_conf_name_ok(section)) {
-		td_conf_error(x, x->line,
+		td_conf_error(x, x->header_line,
 			      "[%s]: a service section is named host/service, like [web1/http]", section);
 		return;
 	}
 	for (size_t i = 0; i < x->c->n_services; i++)
 		if (!strcmp(x->c->services[i].name, section)) {
-			td_conf_error(x, x->line, "[%s]: defined twice (first on line %u)", section,
+			td_conf_error(x, x->header_line, "[%s]: defined twice (first on line %u)", section,
 				      x->c->services[i].line);
 			return;
 		}
@@ -292,7 +295,7 @@ static void td_conf_begin_section(struct td_conf_ctx *x, const char *section)
 	s->name = td_xstrdup(section);
 	s->host = td_xstrndup(section, (size_t)(slash - section));
 	s->service = td_xstrdup(slash + 1);
-	s->line = x->line;
+	s->line = x->header_line;
 	s->interval = 0; /* default applied at the end */
 	s->timeout = 0;
 	x->cur = s;

@@ -290,7 +290,9 @@ static void td_run_one(struct td_daemon *d, const struct td_job *job)
 	unsigned bad = 0;
 	const char *source;
 	if (s->probe) {
-		struct td_run_ctx ctx = { .deadline = td_deadline_in(s->timeout), .store = v->kv };
+		struct td_run_ctx ctx = { .deadline = td_deadline_in(s->timeout),
+					  .timeout = s->timeout,
+					  .store = v->kv };
 		rc = s->probe->run(s->probe_cfg, &ctx, &res);
 		td_result_finish(&res, rc, s->common.timeout_state);
 		source = "tandemd";

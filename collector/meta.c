@@ -113,6 +113,8 @@ bool td_meta_update(struct td_meta *m, long when, const struct td_result *res)
 		mm->min = x->min;
 		mm->has_max = x->has_max;
 		mm->max = x->max;
+		mm->known = x->known;
+		mm->value = x->value;
 		if (!mm->warn || strcmp(mm->warn, w) || strcmp(mm->crit, c)) {
 			free(mm->warn);
 			free(mm->crit);
@@ -170,6 +172,8 @@ char *td_meta_json(const struct td_meta *m, const struct td_meta_run *run)
 		td_json_str(&b, mm->warn);
 		td_buf_puts(&b, ", \"crit\": ");
 		td_json_str(&b, mm->crit);
+		if (mm->known)
+			td_buf_printf(&b, ", \"value\": %s", td_fmt_number(mm->value, num, sizeof num));
 		td_buf_puts(&b, "}");
 		free(file);
 	}

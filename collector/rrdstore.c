@@ -202,9 +202,13 @@ static enum td_err td_librrd_write(struct td_rrd *st, struct td_rrd_file *files,
 			failed++;
 		free(path);
 	}
-	/* every file failing, or the disk itself failing: the store is down */
-	if (n && (failed == n || io_failed))
-		return td_errf(TD_E_IO, err, errlen, "%s: %s", st->data_dir, files[0].msg);
+	/* the disk failing, or the data directory unwritable: the store is down; any
+	 * other failure belongs to its file alone */
+	if (failed && (io_failed || access(st->data_dir, W_OK) != 0)) {
+		for (size_t i = 0; i < n; i++)
+			if (files[i].rc != TD_OK)
+				return td_errf(TD_E_IO, err, errlen, "%s: %s", st->data_dir, files[i].msg);
+	}
 	return TD_OK;
 }
 

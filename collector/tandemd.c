@@ -245,7 +245,10 @@ int main(int argc, char **argv)
 	struct td_daemon *d = NULL;
 	int rc = 1;
 	err[0] = '\0';
-	if (tandemd_drop_root(conf, err, sizeof err) == 0 &&
+	if (tandemd_mkdir_owned(conf->data_dir, getuid(), getgid()) != 0 ||
+	    access(conf->data_dir, W_OK) != 0)
+		snprintf(err, sizeof err, "data directory %s: %s", conf->data_dir, strerror(errno));
+	else if (tandemd_drop_root(conf, err, sizeof err) == 0 &&
 	    tandemd_pidfile(conf->pid_file, err, sizeof err) >= 0) {
 		const char *pid_path = td_xstrdup(conf->pid_file);
 		if (td_daemon_new(conf, fg || (conf->log && !strcmp(conf->log, "stderr")), &d, err,

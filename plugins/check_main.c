@@ -105,7 +105,9 @@ int main(int argc, char **argv)
 	}
 
 	td_arm_timer(probe->label, &common);
-	struct td_run_ctx ctx = { .deadline = td_deadline_in(common.timeout), .verbose = common.verbose };
+	struct td_run_ctx ctx = { .deadline = td_deadline_in(common.timeout),
+				  .timeout = common.timeout,
+				  .verbose = common.verbose };
 	td_result_init(&res);
 	if (probe->flags & TD_PROBE_STATEFUL) {
 		state_path = td_state_path(progname, argc, argv);

@@ -5,7 +5,7 @@
  *    "source": "tandemd" | "process" | "nagios",
  *    "last": {"time": T, "state": 0, "state_name": "OK", "output": ..., "long_output": ...},
  *    "metrics": {"load1": {"file": "load1.rrd", "uom": "", "type": "GAUGE",
- *                          "min": 0, "warn": "5", "crit": "10"}, ...},
+ *                          "min": 0, "warn": "5", "crit": "10", "value": 0.5}, ...},
  *    "thresholds": [{"time": T, "label": "load1", "warn": "5", "crit": "10"}, ...]}
  *
  * "thresholds" is the history: one entry each time a metric's warn or crit
@@ -26,6 +26,8 @@ struct td_meta_metric {
 	bool has_min, has_max;
 	double min, max;
 	char *warn, *crit; /* current, normalised range text */
+	bool known;        /* the last value, for legends and check_tandemd */
+	double value;
 };
 
 struct td_meta_change {

@@ -20,6 +20,7 @@
 
 struct td_run_ctx {
 	struct td_deadline deadline;
+	double timeout;         /* the whole limit in seconds, for messages and perfdata max */
 	int verbose;
 	struct td_store *store; /* values kept between runs; may be NULL */
 };

@@ -713,8 +713,8 @@ static enum td_err tcp_run(const void *cfg, const struct td_run_ctx *ctx, struct
 	enum tcp_connect_fail why;
 	struct tcp_answer a = { .outcome = TCP_CONNECTED };
 	double slept = 0, t0 = td_now();
-	td_fmt_number(c->timeout > 0 ? c->timeout : td_deadline_left(&ctx->deadline), secs,
-		      sizeof secs);
+	double limit = ctx->timeout > 0 ? ctx->timeout : c->timeout;
+	td_fmt_number(limit > 0 ? limit : td_deadline_left(&ctx->deadline), secs, sizeof secs);
 
 	if ((rc = tcp_resolve(c, &list, res)) != TD_OK || !list)
 		goto out;
