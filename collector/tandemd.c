@@ -51,12 +51,17 @@ static void tandemd_usage(FILE *f)
 			  "metric in RRD files\n\nUsage: tandemd [-c FILE] [-f] [-t] [--data-dir DIR]\n\n",
 		      PACKAGE_NAME, PACKAGE_VERSION);
 	td_options_help(&b, tandemd_options);
-	td_buf_puts(&b, "\nSignals: SIGHUP reloads the configuration (services added, removed and "
+	struct td_buf t;
+	td_buf_init(&t, 0);
+	td_buf_puts(&t, "Signals: SIGHUP reloads the configuration (services added, removed and "
 			"changed; nothing lost), SIGTERM finishes the runs in flight, stores what is "
 			"in the spool, and exits 0.\nProbes run in-process:");
 	for (size_t i = 0; td_probes[i]; i++)
-		td_buf_printf(&b, " check_%s", td_probes[i]->name);
-	td_buf_puts(&b, ".\nAny other command is run as a process and its perfdata stored.\n");
+		td_buf_printf(&t, " check_%s", td_probes[i]->name);
+	td_buf_puts(&t, ". Any other command is run as a process and its perfdata stored.");
+	td_buf_putc(&b, '\n');
+	td_help_wrap(&b, td_buf_str(&t), 0, 79);
+	td_buf_cleanup(&t);
 	fputs(td_buf_str(&b), f);
 	td_buf_cleanup(&b);
 }
