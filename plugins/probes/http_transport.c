@@ -510,8 +510,11 @@ enum td_err td_http_fetch(const struct td_http_request *req, const struct td_dea
 			      resp->url ? resp->url : req->url);
 	} else {
 		resp->redirect_limit = rc == CURLE_TOO_MANY_REDIRECTS;
-		ret = td_errf(http_classify(rc), err, errlen, "%s",
-			      curl_err[0] ? curl_err : curl_easy_strerror(rc));
+		ret = http_classify(rc);
+		/* a server that answered, but not in HTTP (curl refuses HTTP/0.9) */
+		if (rc == CURLE_UNSUPPORTED_PROTOCOL && resp->primary_ip[0])
+			ret = TD_E_PROTO;
+		td_errf(ret, err, errlen, "%s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
 	}
 out:
 	if (x.h)
