@@ -28,6 +28,7 @@
  */
 #include "config.h"
 
+#include <limits.h>
 #include <math.h>
 #include <regex.h>
 #include <stdarg.h>
@@ -561,21 +562,30 @@ static void json_evaluate(const struct json_config *c, struct json_object *doc, 
 	free(pieces);
 }
 
-/* Parses text (len bytes) into *doc; NULL and a message when it is not one JSON value. */
+/*
+ * Parses text (len bytes, then a NUL) into *doc; NULL and a message when it
+ * is not exactly one JSON value. The NUL is handed to json-c too: it is what
+ * ends a document that is a bare number ("42" could go on otherwise).
+ */
 static enum td_err json_parse(const char *text, size_t len, struct json_object **doc, char *err,
 			      size_t errlen)
 {
 	*doc = NULL;
 	if (len == 0)
 		return td_errf(TD_E_PARSE, err, errlen, "the document is empty");
+	if (len >= INT_MAX)
+		return td_errf(TD_E_TOOBIG, err, errlen, "the document is too large");
 	struct json_tokener *tok = json_tokener_new_ex(JSON_DEPTH_MAX);
 	if (!tok)
 		td_oom();
-	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+	/* RFC 8259 JSON: no trailing commas, comments or single quotes */
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	struct json_object *o = json_tokener_parse_ex(tok, text, (int)len + 1);
 	enum json_tokener_error je = json_tokener_get_error(tok);
 	size_t end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (!o || je != json_tokener_success) {
+	/* a document that is just null parses to NULL with success: it has no values */
+	if (je != json_tokener_success) {
 		json_object_put(o);
 		if (je == json_tokener_continue)
 			return td_errf(TD_E_PARSE, err, errlen, "invalid JSON: the document ends early");
