@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <pthread.h>
@@ -31,6 +32,7 @@
 
 #include "tandem/collector.h"
 #include "tandem/deadline.h"
+#include "tandem/ingest.h"
 #include "tandem/layout.h"
 #include "tandem/meta.h"
 #include "tandem/rrdstore.h"
@@ -83,8 +85,8 @@ struct td_daemon {
 	size_t q_head, q_len, q_cap;
 	pthread_t *workers;
 	unsigned n_workers;
-	pthread_t writer;
-	bool writer_started;
+	pthread_t writer, ingester;
+	bool writer_started, ingester_started;
 	atomic_bool stopping;
 	atomic_bool writer_stop;
 	unsigned in_flight;
@@ -621,6 +623,196 @@ static void *td_writer(void *arg)
 	return NULL;
 }
 
+/* ---- Nagios perfdata files: the same store, the same metadata ---- */
+
+/* What ingest knows of one Nagios service: its metadata, kept across files. */
+struct td_isvc {
+	char *name; /* host/service */
+	struct td_meta meta;
+	bool loaded, dirty;
+	long time;
+	enum td_state state;
+	char *host, *service, *command, *output;
+	struct td_isvc *next;
+};
+
+#define TD_ISVC_BUCKETS 4096
+
+struct td_ingest {
+	struct td_isvc *buckets[TD_ISVC_BUCKETS];
+};
+
+static struct td_isvc *td_isvc_get(struct td_ingest *in, const char *host, const char *service)
+{
+	char *name = td_xasprintf("%s/%s", host, service);
+	size_t b = td_fnv(name) % TD_ISVC_BUCKETS;
+	for (struct td_isvc *v = in->buckets[b]; v; v = v->next)
+		if (!strcmp(v->name, name)) {
+			free(name);
+			return v;
+		}
+	struct td_isvc *v = td_xcalloc(1, sizeof *v);
+	v->name = name;
+	v->host = td_xstrdup(host);
+	v->service = td_xstrdup(service);
+	td_meta_init(&v->meta);
+	v->next = in->buckets[b];
+	in->buckets[b] = v;
+	return v;
+}
+
+static void td_ingest_free(struct td_ingest *in)
+{
+	for (size_t b = 0; b < TD_ISVC_BUCKETS; b++)
+		for (struct td_isvc *v = in->buckets[b], *n; v; v = n) {
+			n = v->next;
+			td_meta_cleanup(&v->meta);
+			free(v->name);
+			free(v->host);
+			free(v->service);
+			free(v->command);
+			free(v->output);
+			free(v);
+		}
+}
+
+/* Appends batched records to the spool; false (and counted as dropped) on failure. */
+static bool td_ingest_flush(struct td_daemon *d, struct td_buf *rec, const char *path)
+{
+	char err[512];
+	size_t n = 0;
+	for (size_t i = 0; i < rec->len; i++)
+		n += rec->data[i] == '\n';
+	if (td_spool_append(d->spool, td_buf_str(rec), rec->len, err, sizeof err) != TD_OK) {
+		td_log(d, TD_LOG_ERR, "%s: kept for a retry: %s", path, err);
+		td_buf_reset(rec);
+		return false;
+	}
+	d->samples += n;
+	td_buf_reset(rec);
+	return true;
+}
+
+/* Reads one perfdata file into the spool; deletes it when every line is in. */
+static void td_ingest_file(struct td_daemon *d, struct td_ingest *in, const char *path)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return;
+	const struct td_conf *c = d->ref->conf;
+	struct td_buf rec;
+	td_buf_init(&rec, 4 * 1024 * 1024);
+	char *line = NULL, err[512];
+	size_t cap = 0;
+	ssize_t len;
+	unsigned lineno = 0, bad = 0;
+	bool ok = true;
+	while (ok && (len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (!len)
+			continue;
+		struct td_perf_line pl;
+		enum td_err rc = td_perf_line_parse(line, &pl, err, sizeof err);
+		if (rc == TD_E_PARSE) {
+			if (bad++ == 0)
+				td_log(d, TD_LOG_WARNING, "%s:%u: %s (further bad lines of this file counted, not logged)",
+				       path, lineno, err);
+		} else if (rc == TD_OK) {
+			td_samples_format(&rec, pl.host, pl.service, (unsigned)c->interval, pl.time, &pl.res);
+			struct td_isvc *v = td_isvc_get(in, pl.host, pl.service);
+			if (!v->loaded) {
+				char *dir = td_layout_service_dir(pl.host, pl.service);
+				char *mp = td_xasprintf("%s/%s/meta.json", c->data_dir, dir);
+				td_meta_load(&v->meta, mp);
+				free(mp);
+				free(dir);
+				v->loaded = true;
+			}
+			td_meta_update(&v->meta, pl.time, &pl.res);
+			v->dirty = true;
+			v->time = pl.time;
+			v->state = pl.res.state;
+			free(v->command);
+			v->command = td_xstrdup(pl.command ? pl.command : "");
+			free(v->output);
+			v->output = td_xstrdup(td_buf_str(&pl.res.summary));
+		}
+		td_perf_line_cleanup(&pl);
+		if (rec.len > 1024 * 1024)
+			ok = td_ingest_flush(d, &rec, path);
+	}
+	free(line);
+	fclose(f);
+	if (ok && rec.len)
+		ok = td_ingest_flush(d, &rec, path);
+	td_buf_cleanup(&rec);
+	d->bad_perfdata += bad;
+	/* metadata of the services this file touched */
+	for (size_t b = 0; b < TD_ISVC_BUCKETS; b++)
+		for (struct td_isvc *v = in->buckets[b]; v; v = v->next) {
+			if (!v->dirty)
+				continue;
+			v->dirty = false;
+			struct td_result res;
+			td_result_init(&res);
+			res.state = v->state;
+			td_result_summary(&res, "%s", v->output);
+			struct td_service s = { .name = v->name, .host = v->host, .service = v->service,
+						.command = v->command, .interval = c->interval };
+			struct td_svc tmp = { .meta = v->meta, .meta_loaded = true };
+			td_write_meta(d, &tmp, c->data_dir, &s, v->time, &res, "nagios");
+			v->meta = tmp.meta;
+			td_result_cleanup(&res);
+		}
+	if (ok && unlink(path) != 0)
+		td_log(d, TD_LOG_ERR, "%s: cannot remove it after reading: %s", path, strerror(errno));
+}
+
+static int td_cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void *td_ingester(void *arg)
+{
+	struct td_daemon *d = arg;
+	struct td_ingest *in = td_xcalloc(1, sizeof *in);
+	const char *dir = d->ref->conf->perfdata_dir;
+	while (!d->stopping) {
+		DIR *dh = opendir(dir);
+		char **names = NULL;
+		size_t n = 0, cap = 0;
+		struct dirent *de;
+		while (dh && (de = readdir(dh)) && n < 100000) {
+			if (de->d_name[0] == '.')
+				continue;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				names = td_xrealloc(names, cap * sizeof *names);
+			}
+			names[n++] = td_xasprintf("%s/%s", dir, de->d_name);
+		}
+		if (dh)
+			closedir(dh);
+		/* oldest first: Nagios names them after the time they were moved */
+		qsort(names, n, sizeof *names, td_cmp_str);
+		for (size_t i = 0; i < n; i++) {
+			struct stat st;
+			if (!d->stopping && stat(names[i], &st) == 0 && S_ISREG(st.st_mode))
+				td_ingest_file(d, in, names[i]);
+			free(names[i]);
+		}
+		free(names);
+		for (int i = 0; i < 10 && !d->stopping; i++)
+			nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+	}
+	td_ingest_free(in);
+	free(in);
+	return NULL;
+}
+
 /* ---- health: tandemd's own service ---- */
 
 static void td_health(struct td_daemon *d, double now)
@@ -814,6 +1006,10 @@ int td_daemon_run(struct td_daemon *d)
 		pthread_create(&d->workers[i], NULL, td_worker, d);
 	pthread_create(&d->writer, NULL, td_writer, d);
 	d->writer_started = true;
+	if (c->perfdata_dir) {
+		pthread_create(&d->ingester, NULL, td_ingester, d);
+		d->ingester_started = true;
+	}
 	td_log(d, TD_LOG_NOTICE, "started: %zu services, %u workers, data in %s, store %s",
 	       d->n_svcs, d->n_workers, c->data_dir, c->rrdcached ? c->rrdcached : "librrd");
 
@@ -882,6 +1078,8 @@ int td_daemon_run(struct td_daemon *d)
 	pthread_mutex_unlock(&d->lock);
 	for (unsigned i = 0; i < d->n_workers; i++)
 		pthread_join(d->workers[i], NULL);
+	if (d->ingester_started)
+		pthread_join(d->ingester, NULL);
 	/* drain: give the store a bounded time to take the spool */
 	double until = td_now() + 10;
 	while (td_spool_depth(d->spool) > 0 && td_now() < until)
