@@ -56,7 +56,7 @@ struct td_http_request {
 	const char *username;       /* basic authentication, or NULL */
 	const char *password;
 	const char *ca_file;        /* a CA bundle trusted besides the system's CA directory */
-	const char *client_cert;    /* PEM client certificate, and its key (NULL: in the cert file) */
+	const char *client_cert;    /* PEM client certificate, and its key (NULL: in that file) */
 	const char *client_key;
 	bool insecure;              /* accept any certificate and name */
 	enum td_http_tls tls_min;

@@ -177,8 +177,8 @@ static const struct td_option http_options[] = {
 	{ 'R', "eregi", TD_ARG_REQUIRED, "ERE", "As -r, ignoring case.", OPT_EREGI },
 	{ 'l', "linespan", TD_ARG_NONE, NULL, "Let -r/-R match across lines (^, $ and . too).",
 	  OPT_LINESPAN },
-	{ 0, "invert-regex", TD_ARG_NONE, NULL, "Alert when -r/-R matches instead of when it does not.",
-	  OPT_INVERT },
+	{ 0, "invert-regex", TD_ARG_NONE, NULL,
+	  "Alert when -r/-R matches instead of when it does not.", OPT_INVERT },
 	{ 0, "state-regex", TD_ARG_REQUIRED, "STATE",
 	  "State when -r/-R fails (default critical).", OPT_STATE_REGEX },
 	{ 'd', "header-string", TD_ARG_REQUIRED, "TEXT",
@@ -234,11 +234,13 @@ static const struct td_option http_options[] = {
 	  OPT_WARN },
 	{ 'c', "critical", TD_ARG_REQUIRED, "RANGE", "CRITICAL threshold, as -w.", OPT_CRIT },
 	{ 0, "insecure", TD_ARG_NONE, NULL,
-	  "Do not verify the server certificate and its name (verified by default).", OPT_INSECURE },
+	  "Do not verify the server certificate and its name (verified by default).",
+	  OPT_INSECURE },
 	{ 0, "ca-file", TD_ARG_REQUIRED, "FILE",
 	  "Also trust the CA certificates in FILE (PEM), besides the system's.", OPT_CA_FILE },
 	{ 0, "ca-cert", TD_ARG_REQUIRED, "FILE", "Same as --ca-file.", OPT_CA_FILE },
-	{ 'J', "client-cert", TD_ARG_REQUIRED, "FILE", "Client certificate (PEM).", OPT_CLIENT_CERT },
+	{ 'J', "client-cert", TD_ARG_REQUIRED, "FILE", "Client certificate (PEM).",
+	  OPT_CLIENT_CERT },
 	{ 'K', "private-key", TD_ARG_REQUIRED, "FILE", "Key of the client certificate (PEM).",
 	  OPT_CLIENT_KEY },
 	{ 'D', "verify-cert", TD_ARG_NONE, NULL,
@@ -337,7 +339,8 @@ static enum td_err http_parse_port(const char *opt, const char *text, unsigned *
 {
 	unsigned long long v;
 	if (td_parse_uint(text, 1, 65535, &v) != TD_OK)
-		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\" is not a port (1 to 65535)", opt, text);
+		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\" is not a port (1 to 65535)",
+			       opt, text);
 	*out = (unsigned)v;
 	return TD_OK;
 }
@@ -356,7 +359,8 @@ static enum td_err http_parse_host(const char *arg, char **host, unsigned *port,
 	if (arg[0] == '[') {
 		const char *close = strchr(arg, ']');
 		if (!close || (close[1] && close[1] != ':'))
-			return td_errf(TD_E_USAGE, err, errlen, "-H: \"%s\" is not HOST[:PORT]", arg);
+			return td_errf(TD_E_USAGE, err, errlen, "-H: \"%s\" is not HOST[:PORT]",
+				       arg);
 		h = arg + 1;
 		hlen = (size_t)(close - h);
 		colon = close[1] ? close + 1 : NULL;
@@ -394,13 +398,13 @@ static enum td_err http_split_url(const char *url, bool *tls, char **host, unsig
 		*tls = true;
 		p = url + 8;
 	} else {
-		return td_errf(TD_E_USAGE, err, errlen, "-u: \"%s\" is neither a path nor an http(s) URL",
-			       url);
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-u: \"%s\" is neither a path nor an http(s) URL", url);
 	}
 	size_t alen = strcspn(p, "/?#");
 	if (memchr(p, '@', alen))
 		return td_errf(TD_E_USAGE, err, errlen,
-			       "-u: \"%s\": give credentials with -a or --auth-file, not in the URL", url);
+			       "-u: \"%s\": give credentials with -a or --auth-file", url);
 	char *auth = td_xstrndup(p, alen);
 	enum td_err rc = TD_OK;
 	char *h = NULL;
@@ -448,7 +452,8 @@ static enum td_err http_parse_pagesize(const char *arg, struct td_range *out, ch
 	    td_parse_quantity(colon + 1, NULL, TD_UNIT_BYTES, &r.end, &k, why, sizeof why) != TD_OK)
 		return td_errf(TD_E_USAGE, err, errlen, "-m: %s", why);
 	if (r.start < 0 || r.start > r.end)
-		return td_errf(TD_E_USAGE, err, errlen, "-m: \"%s\": MIN must be from 0 to MAX", arg);
+		return td_errf(TD_E_USAGE, err, errlen, "-m: \"%s\": MIN must be from 0 to MAX",
+			       arg);
 	*out = r;
 	return TD_OK;
 }
@@ -497,20 +502,23 @@ static enum td_err http_parse_tls(const char *arg, struct http_config *c, char *
 	size_t n = strlen(arg);
 	bool plus = arg[n - 1] == '+';
 	for (size_t i = 0; i < sizeof versions / sizeof versions[0]; i++)
-		if (strlen(versions[i].name) == n - plus && !strncmp(arg, versions[i].name, n - plus)) {
+		if (strlen(versions[i].name) == n - plus &&
+		    !strncmp(arg, versions[i].name, n - plus)) {
 			c->tls_min = versions[i].v;
 			c->tls_exact = !plus;
 			return TD_OK;
 		}
 	return td_errf(TD_E_USAGE, err, errlen,
-		       "-S: \"%s\" is not a TLS version (1, 1.1, 1.2 or 1.3, optionally with +)", arg);
+		       "-S: \"%s\" is not a TLS version (1, 1.1, 1.2 or 1.3, optionally with +)",
+		       arg);
 }
 
 static enum td_err http_text(const char *opt, const char *arg, size_t max, char **slot, char *err,
 			     size_t errlen)
 {
 	if (!*arg || strlen(arg) > max)
-		return td_errf(TD_E_USAGE, err, errlen, "%s: the text must be 1 to %zu bytes", opt, max);
+		return td_errf(TD_E_USAGE, err, errlen, "%s: the text must be 1 to %zu bytes", opt,
+			       max);
 	http_set_str(slot, arg);
 	return TD_OK;
 }
@@ -527,7 +535,8 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_HOST: return http_parse_host(arg, &c->host, &c->vport, err, errlen);
 	case OPT_ADDRESS:
 		if (!http_host_ok(arg))
-			return td_errf(TD_E_USAGE, err, errlen, "-I: \"%s\" is not an address or name", arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-I: \"%s\" is not an address or name", arg);
 		http_set_str(&c->address, arg);
 		return TD_OK;
 	case OPT_PORT: return http_parse_port("-p", arg, &c->port, err, errlen);
@@ -537,7 +546,7 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 		c->path = c->url_arg = NULL;
 		if (strlen(arg) > HTTP_TEXT_MAX || strpbrk(arg, " \t\r\n"))
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-u: \"%.40s\" has spaces or is too long (encode them as %%20)", arg);
+				       "-u: \"%.40s\" has spaces (write %%20) or is too long", arg);
 		if (strstr(arg, "://"))
 			c->url_arg = td_xstrdup(arg);
 		else
@@ -556,22 +565,24 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_REGEX:
 	case OPT_EREGI:
 		c->regex_icase = id == OPT_EREGI;
-		return http_text(id == OPT_EREGI ? "-R" : "-r", arg, HTTP_TEXT_MAX, &c->regex_text, err,
-				 errlen);
+		return http_text(id == OPT_EREGI ? "-R" : "-r", arg, HTTP_TEXT_MAX, &c->regex_text,
+				 err, errlen);
 	case OPT_LINESPAN: c->linespan = true; return TD_OK;
 	case OPT_INVERT: c->invert_regex = true; return TD_OK;
 	case OPT_STATE_REGEX:
 		if (td_state_parse(arg, &c->regex_state) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "--state-regex: \"%s\" is not a state (ok, warning, critical or "
-				       "unknown)",
+				       "--state-regex: \"%s\" is not a state (ok, warning, "
+				       "critical or unknown)",
 				       arg);
 		return TD_OK;
 	case OPT_HEADER:
 		if (c->n_headers >= HTTP_HEADERS_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "-k: more than %d headers", HTTP_HEADERS_MAX);
+			return td_errf(TD_E_USAGE, err, errlen, "-k: more than %d headers",
+				       HTTP_HEADERS_MAX);
 		if (strlen(arg) > HTTP_TEXT_MAX || !td_http_header_ok(arg))
-			return td_errf(TD_E_USAGE, err, errlen, "-k: \"%.60s\" is not \"Name: value\"", arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-k: \"%.60s\" is not \"Name: value\"", arg);
 		c->headers[c->n_headers++] = td_xstrdup(arg);
 		return TD_OK;
 	case OPT_AUTH:
@@ -589,18 +600,21 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 		return TD_OK;
 	case OPT_POST:
 		if (strlen(arg) > HTTP_POST_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "-P: more than %d bytes", HTTP_POST_MAX);
+			return td_errf(TD_E_USAGE, err, errlen, "-P: more than %d bytes",
+				       HTTP_POST_MAX);
 		http_set_str(&c->post, arg);
 		return TD_OK;
 	case OPT_METHOD:
 		for (const char *p = arg; *p; p++)
 			if (!isupper((unsigned char)*p) && *p != '-' && *p != '_')
 				return td_errf(TD_E_USAGE, err, errlen,
-					       "-j: \"%s\" is not a method (upper-case letters)", arg);
+					       "-j: \"%s\" is not a method (upper-case letters)",
+					       arg);
 		return http_text("-j", arg, 32, &c->method, err, errlen);
 	case OPT_CONTENT_TYPE:
 		if (strpbrk(arg, "\r\n"))
-			return td_errf(TD_E_USAGE, err, errlen, "-T: \"%s\" is not a media type", arg);
+			return td_errf(TD_E_USAGE, err, errlen, "-T: \"%s\" is not a media type",
+				       arg);
 		return http_text("-T", arg, 256, &c->content_type, err, errlen);
 	case OPT_AGENT:
 		if (strpbrk(arg, "\r\n"))
@@ -629,14 +643,15 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_CRIT:
 		if (td_range_parse(arg, TD_UNIT_TIME, id == OPT_WARN ? &c->warn : &c->crit, why,
 				   sizeof why) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "%s: %s", id == OPT_WARN ? "-w" : "-c", why);
+			return td_errf(TD_E_USAGE, err, errlen, "%s: %s",
+				       id == OPT_WARN ? "-w" : "-c", why);
 		return TD_OK;
 	case OPT_INSECURE: c->insecure = true; return TD_OK;
 	case OPT_CA_FILE: return http_text("--ca-file", arg, 4096, &c->ca_file, err, errlen);
 	case OPT_CLIENT_CERT: return http_text("-J", arg, 4096, &c->client_cert, err, errlen);
 	case OPT_CLIENT_KEY: return http_text("-K", arg, 4096, &c->client_key, err, errlen);
 	case OPT_MAX_BODY:
-		if (td_parse_quantity(arg, NULL, TD_UNIT_BYTES, &v, &kind, why, sizeof why) != TD_OK ||
+		if (td_parse_quantity(arg, NULL, TD_UNIT_BYTES, &v, &kind, NULL, 0) != TD_OK ||
 		    v < 1 || v > HTTP_MAX_BODY_LIMIT)
 			return td_errf(TD_E_USAGE, err, errlen,
 				       "--max-body: \"%s\" is not a size from 1 B to 1 GiB", arg);
@@ -656,7 +671,7 @@ static enum td_err http_build_target(struct http_config *c, char *err, size_t er
 	if (c->url_arg) {
 		if (c->host || c->port || c->tls_given)
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-u: a whole URL says the host, port and scheme: drop -H, -p and -S");
+				       "-u: a URL gives host, port and scheme: drop -H, -p, -S");
 		bool tls = false;
 		if (http_split_url(c->url_arg, &tls, &url_host, &url_port, err, errlen) != TD_OK)
 			return TD_E_USAGE;
@@ -669,7 +684,7 @@ static enum td_err http_build_target(struct http_config *c, char *err, size_t er
 	} else {
 		if (!c->host && !c->address) {
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "give -H HOST, -I ADDRESS or -u URL: there is nothing to check");
+				       "give -H HOST, -I ADDRESS or -u URL: nothing to check");
 		}
 		url_host = td_xstrdup(c->host ? c->host : c->address);
 		unsigned scheme_port = c->tls ? 443 : 80;
@@ -679,8 +694,8 @@ static enum td_err http_build_target(struct http_config *c, char *err, size_t er
 			c->url = td_xasprintf("%s://%s%s", c->tls ? "https" : "http", bh,
 					      c->path ? c->path : "/");
 		else
-			c->url = td_xasprintf("%s://%s:%u%s", c->tls ? "https" : "http", bh, url_port,
-					      c->path ? c->path : "/");
+			c->url = td_xasprintf("%s://%s:%u%s", c->tls ? "https" : "http", bh,
+					      url_port, c->path ? c->path : "/");
 		free(bh);
 	}
 	const char *conn_host = c->address ? c->address : url_host;
@@ -705,7 +720,8 @@ static enum td_err http_finish(void *cfg, const struct td_common *common, char *
 	struct http_config *c = cfg;
 	c->timeout = common->timeout;
 	if (c->no_body && (c->string || c->regex_text))
-		return td_errf(TD_E_USAGE, err, errlen, "-N skips the body that -s, -r and -R search");
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-N skips the body that -s, -r and -R search");
 	if (c->invert_regex && !c->regex_text)
 		return td_errf(TD_E_USAGE, err, errlen, "--invert-regex needs -r or -R");
 	if (c->client_key && !c->client_cert)
@@ -717,7 +733,8 @@ static enum td_err http_finish(void *cfg, const struct td_common *common, char *
 		if (rc != 0) {
 			char why[160];
 			regerror(rc, &c->regex, why, sizeof why);
-			return td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\" is not a regular expression: %s",
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "%s: \"%s\" is not a regular expression: %s",
 				       c->regex_icase ? "-R" : "-r", c->regex_text, why);
 		}
 		c->has_regex = true;
@@ -802,7 +819,8 @@ static void http_status_text(const char *status_line, long code, char *out, size
 		reason = http_reason(code);
 		rlen = strlen(reason);
 	}
-	snprintf(out, len, "%ld%s%.*s", code, rlen ? " " : "", (int)(rlen > 80 ? 80 : rlen), reason);
+	snprintf(out, len, "%ld%s%.*s", code, rlen ? " " : "", (int)(rlen > 80 ? 80 : rlen),
+		 reason);
 }
 
 /* -e: a 3-digit item matches the code; any other item is looked for in the status line. */
@@ -887,9 +905,11 @@ static void http_eval_cert(const struct http_config *c, const struct td_http_res
 	if (r->cert_not_before > now) {
 		char from[64];
 		http_fmt_utc(r->cert_not_before, from, sizeof from);
-		http_problem(res, problems, TD_STATE_CRITICAL, "certificate not valid before %s", from);
+		http_problem(res, problems, TD_STATE_CRITICAL, "certificate not valid before %s",
+			     from);
 	} else if (days < 0) {
-		http_problem(res, problems, TD_STATE_CRITICAL, "certificate expired %s days ago (%s)",
+		http_problem(res, problems, TD_STATE_CRITICAL,
+			     "certificate expired %s days ago (%s)",
 			     td_fmt_number(floor(-days * 10) / 10, num, sizeof num), when);
 	} else if (st != TD_STATE_OK) {
 		http_problem(res, problems, st, "certificate expires in %s days (%s)",
@@ -908,15 +928,18 @@ static void http_eval_age(const struct http_config *c, const struct td_http_resp
 	time_t srv, doc;
 	const char *head = td_buf_str(&r->head);
 	if (!http_header_value(head, "Date", date, sizeof date) || !*date) {
-		http_problem(res, problems, TD_STATE_UNKNOWN, "server date unknown (no Date header)");
+		http_problem(res, problems, TD_STATE_UNKNOWN,
+			     "server date unknown (no Date header)");
 		return;
 	}
 	if (!http_header_value(head, "Last-Modified", modified, sizeof modified) || !*modified) {
-		http_problem(res, problems, TD_STATE_CRITICAL, "document modification date unknown");
+		http_problem(res, problems, TD_STATE_CRITICAL,
+			     "document modification date unknown");
 		return;
 	}
 	if (!td_http_parse_date(date, &srv)) {
-		http_problem(res, problems, TD_STATE_CRITICAL, "server date \"%.60s\" unparsable", date);
+		http_problem(res, problems, TD_STATE_CRITICAL, "server date \"%.60s\" unparsable",
+			     date);
 		return;
 	}
 	if (!td_http_parse_date(modified, &doc)) {
@@ -926,14 +949,16 @@ static void http_eval_age(const struct http_config *c, const struct td_http_resp
 	}
 	double age = difftime(srv, doc);
 	if (age < -HTTP_FUTURE_SLACK) {
-		http_problem(res, problems, TD_STATE_CRITICAL, "document is %.0f s in the future", -age);
+		http_problem(res, problems, TD_STATE_CRITICAL, "document is %.0f s in the future",
+			     -age);
 	} else if (age > c->max_age) {
 		if (age > 2 * 86400)
-			http_problem(res, problems, TD_STATE_CRITICAL, "last modified %.1f days ago",
-				     age / 86400);
+			http_problem(res, problems, TD_STATE_CRITICAL,
+				     "last modified %.1f days ago", age / 86400);
 		else
-			http_problem(res, problems, TD_STATE_CRITICAL, "last modified %ld:%02ld:%02ld ago",
-				     (long)age / 3600, (long)age / 60 % 60, (long)age % 60);
+			http_problem(res, problems, TD_STATE_CRITICAL,
+				     "last modified %ld:%02ld:%02ld ago", (long)age / 3600,
+				     (long)age / 60 % 60, (long)age % 60);
 	}
 }
 
@@ -971,7 +996,8 @@ static void http_eval_content(const struct http_config *c, const struct td_http_
 		struct td_buf q;
 		td_buf_init(&q, 128);
 		http_quote(&q, c->header_string);
-		http_problem(res, problems, TD_STATE_CRITICAL, "header %s not found", td_buf_str(&q));
+		http_problem(res, problems, TD_STATE_CRITICAL, "header %s not found",
+			     td_buf_str(&q));
 		td_buf_cleanup(&q);
 	}
 	if (c->string &&
@@ -980,15 +1006,18 @@ static void http_eval_content(const struct http_config *c, const struct td_http_
 		td_buf_init(&q, 128);
 		http_quote(&q, c->string);
 		http_problem(res, problems, cut, "string %s not found%s%s", td_buf_str(&q),
-			     r->body_truncated ? " in the first " : "", r->body_truncated ? cap : "");
+			     r->body_truncated ? " in the first " : "",
+			     r->body_truncated ? cap : "");
 		td_buf_cleanup(&q);
 	}
 	if (c->has_regex) {
 		regmatch_t m = { .rm_so = 0, .rm_eo = (regoff_t)r->body.len };
 		bool found = regexec(&c->regex, td_buf_str(&r->body), 1, &m, REG_STARTEND) == 0;
 		if (found == c->invert_regex) {
-			enum td_state st = r->body_truncated && !found ? TD_STATE_UNKNOWN : c->regex_state;
-			http_problem(res, problems, st, "pattern %s%s%s", found ? "found" : "not found",
+			enum td_state st =
+			    r->body_truncated && !found ? TD_STATE_UNKNOWN : c->regex_state;
+			http_problem(res, problems, st, "pattern %s%s%s",
+				     found ? "found" : "not found",
 				     r->body_truncated && !found ? " in the first " : "",
 				     r->body_truncated && !found ? cap : "");
 		}
@@ -1042,7 +1071,8 @@ static void http_show_body(const struct td_http_response *r, struct td_result *r
 	size_t n = r->body.len < HTTP_SHOW_BODY_MAX ? r->body.len : HTTP_SHOW_BODY_MAX;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)r->body.data[i];
-		td_buf_putc(&b, ch == '\n' || ch == '\t' || (ch >= 32 && ch != 127) ? (char)ch : '.');
+		td_buf_putc(&b,
+			    ch == '\n' || ch == '\t' || (ch >= 32 && ch != 127) ? (char)ch : '.');
 	}
 	if (n < r->body.len || r->body_truncated)
 		td_buf_puts(&b, "...");
@@ -1057,7 +1087,8 @@ static void http_verbose(const struct http_config *c, const struct td_http_respo
 		       r->primary_ip[0] ? r->primary_ip : "?", r->primary_port,
 		       r->http_major == 2 ? ", HTTP/2" : "");
 	if (r->redirects)
-		td_result_line(res, "%ld redirect%s followed", r->redirects, r->redirects > 1 ? "s" : "");
+		td_result_line(res, "%ld redirect%s followed", r->redirects,
+			       r->redirects > 1 ? "s" : "");
 	if (r->has_cert)
 		td_result_line(res, "certificate subject %s, issuer %s",
 			       r->cert_subject ? r->cert_subject : "?",
@@ -1090,9 +1121,9 @@ static void http_evaluate(const struct http_config *c, const struct td_http_resp
 		http_eval_cert(c, r, now, res, &problems, &facts);
 	if (c->check_cert && !c->cert_continue) {
 		http_eval_metrics(c, r, res);
-		td_result_summary(res, "%s%s%s%sTLS handshake with %s in %s s", td_buf_str(&problems),
-				  problems.len ? "; " : "", td_buf_str(&facts), facts.len ? ", " : "",
-				  c->target, secs);
+		td_result_summary(res, "%s%s%s%sTLS handshake with %s in %s s",
+				  td_buf_str(&problems), problems.len ? "; " : "",
+				  td_buf_str(&facts), facts.len ? ", " : "", c->target, secs);
 		goto out;
 	}
 	http_status_text(r->status_line, r->status, status, sizeof status);
@@ -1180,7 +1211,8 @@ static enum td_err http_run(const void *cfg, const struct td_run_ctx *ctx, struc
 	case TD_E_PROTO:
 		td_result_raise(res, r.redirect_limit ? TD_STATE_WARNING : TD_STATE_CRITICAL);
 		if (r.redirect_limit)
-			td_result_summary(res, "more than %ld redirects (--max-redirs), the last to %s",
+			td_result_summary(res,
+					  "more than %ld redirects (--max-redirs), the last to %s",
 					  c->max_redirs, r.url ? r.url : "?");
 		else if (r.redirect_loop)
 			td_result_summary(res, "%s", why);

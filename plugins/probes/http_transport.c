@@ -82,8 +82,8 @@ static long http_status_code(const char *line, size_t len)
 		i++;
 	while (i < len && line[i] == ' ')
 		i++;
-	if (i + 3 > len || !isdigit((unsigned char)line[i]) || !isdigit((unsigned char)line[i + 1]) ||
-	    !isdigit((unsigned char)line[i + 2]))
+	if (i + 3 > len || !isdigit((unsigned char)line[i]) ||
+	    !isdigit((unsigned char)line[i + 1]) || !isdigit((unsigned char)line[i + 2]))
 		return 0;
 	return (line[i] - '0') * 100 + (line[i + 1] - '0') * 10 + (line[i + 2] - '0');
 }
@@ -194,7 +194,8 @@ static CURLcode http_set_protocols(CURL *h, bool allow_file)
 static CURLcode http_set_protocols(CURL *h, bool allow_file)
 {
 	long web = CURLPROTO_HTTP | CURLPROTO_HTTPS;
-	CURLcode rc = curl_easy_setopt(h, CURLOPT_PROTOCOLS, allow_file ? web | CURLPROTO_FILE : web);
+	CURLcode rc =
+	    curl_easy_setopt(h, CURLOPT_PROTOCOLS, allow_file ? web | CURLPROTO_FILE : web);
 	if (rc == CURLE_OK)
 		rc = curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS, web);
 	return rc;
@@ -252,7 +253,8 @@ enum td_err td_http_auth_file(const char *path, char **user, char **password, ch
 	size_t line = strcspn(buf, "\r\n");
 	buf[line] = '\0';
 	if (line == 0 || !strchr(buf, ':') || buf[0] == ':')
-		rc = td_errf(TD_E_PARSE, err, errlen, "%s: the first line is not USER:PASSWORD", path);
+		rc = td_errf(TD_E_PARSE, err, errlen, "%s: the first line is not USER:PASSWORD",
+			     path);
 	else
 		td_http_split_auth(buf, user, password);
 	td_wipe(buf, sizeof buf);
@@ -317,8 +319,8 @@ static void http_read_info(struct http_xfer *x)
 		snprintf(r->primary_ip, sizeof r->primary_ip, "%s", s);
 	curl_easy_getinfo(h, CURLINFO_PRIMARY_PORT, &r->primary_port);
 	curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &r->redirects);
-	if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) == CURLE_OK)
-		r->http_major = v == CURL_HTTP_VERSION_2_0 ? 2 : v == CURL_HTTP_VERSION_3 ? 3 : v ? 1 : 0;
+	if (curl_easy_getinfo(h, CURLINFO_HTTP_VERSION, &v) == CURLE_OK && v)
+		r->http_major = v == CURL_HTTP_VERSION_2_0 ? 2 : v == CURL_HTTP_VERSION_3 ? 3 : 1;
 	r->t_dns = http_seconds(h, CURLINFO_NAMELOOKUP_TIME_T);
 	r->t_connect = http_seconds(h, CURLINFO_CONNECT_TIME_T);
 	r->t_tls = http_seconds(h, CURLINFO_APPCONNECT_TIME_T);
@@ -492,7 +494,8 @@ enum td_err td_http_fetch(const struct td_http_request *req, const struct td_dea
 	rc = http_setup(&x, &headers, &connect_to, (long)left, curl_err);
 	if (rc != CURLE_OK) {
 		ret = td_errf(rc == CURLE_OUT_OF_MEMORY ? TD_E_NOMEM : TD_E_USAGE, err, errlen,
-			      "cannot set up the request: %s", curl_err[0] ? curl_err : curl_easy_strerror(rc));
+			      "cannot set up the request: %s",
+			      curl_err[0] ? curl_err : curl_easy_strerror(rc));
 		goto out;
 	}
 	rc = curl_easy_perform(x.h);

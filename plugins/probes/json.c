@@ -154,7 +154,8 @@ static const struct td_option json_options[] = {
 	{ 'T', "content-type", TD_ARG_REQUIRED, "TYPE",
 	  "Content-Type of the -P data (default application/json).", OPT_CONTENT_TYPE },
 	{ 0, "insecure", TD_ARG_NONE, NULL,
-	  "Do not verify the server certificate and its name (verified by default).", OPT_INSECURE },
+	  "Do not verify the server certificate and its name (verified by default).",
+	  OPT_INSECURE },
 	{ 0, "ca-file", TD_ARG_REQUIRED, "FILE",
 	  "Also trust the CA certificates in FILE (PEM), besides the system's.", OPT_CA_FILE },
 	{ 0, "max-body", TD_ARG_REQUIRED, "SIZE",
@@ -243,7 +244,8 @@ static enum td_err json_state_opt(const char *opt, const char *arg, enum td_stat
 {
 	if (td_state_parse(arg, out) != TD_OK)
 		return td_errf(TD_E_USAGE, err, errlen,
-			       "%s: \"%s\" is not a state (ok, warning, critical or unknown)", opt, arg);
+			       "%s: \"%s\" is not a state (ok, warning, critical or unknown)", opt,
+			       arg);
 	return TD_OK;
 }
 
@@ -287,14 +289,17 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 			c->url = td_xstrdup(arg);
 		else
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-u: \"%s\" is not an http://, https:// or file:// URL", arg);
+				       "-u: \"%s\" is not an http://, https:// or file:// URL",
+				       arg);
 		return TD_OK;
 	case OPT_QUERY:
 		if (c->n_q >= JSON_QUERIES_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "-q: more than %d queries", JSON_QUERIES_MAX);
+			return td_errf(TD_E_USAGE, err, errlen, "-q: more than %d queries",
+				       JSON_QUERIES_MAX);
 		if (strlen(arg) > JSON_TEXT_MAX || !json_pointer_ok(arg))
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-q: \"%s\" is not a JSON Pointer (\"\" or /key/0/..., ~ only as ~0 "
+				       "-q: \"%s\" is not a JSON Pointer (\"\" or /key/0/..., ~ "
+				       "only as ~0 "
 				       "or ~1)",
 				       arg);
 		q = &c->q[c->n_q++];
@@ -310,13 +315,16 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_UOM:
 		if (!json_uom_ok(arg))
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "--uom: \"%s\" is not s, ms, us, %%, B, KB, MB, TB or c", arg);
+				       "--uom: \"%s\" is not s, ms, us, %%, B, KB, MB, TB or c",
+				       arg);
 		snprintf(q->uom, sizeof q->uom, "%s", arg);
 		return TD_OK;
 	case OPT_WARN:
 	case OPT_CRIT:
-		if (td_range_parse(arg, 0, id == OPT_WARN ? &q->warn : &q->crit, why, sizeof why) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "%s: %s", id == OPT_WARN ? "-w" : "-c", why);
+		if (td_range_parse(arg, 0, id == OPT_WARN ? &q->warn : &q->crit, why, sizeof why) !=
+		    TD_OK)
+			return td_errf(TD_E_USAGE, err, errlen, "%s: %s",
+				       id == OPT_WARN ? "-w" : "-c", why);
 		return TD_OK;
 	case OPT_EQUALS: return json_text("--equals", arg, JSON_TEXT_MAX, &q->equals, err, errlen);
 	case OPT_REGEX:
@@ -326,12 +334,15 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_LENGTH: q->length = true; return TD_OK;
 	case OPT_MISSING: return json_state_opt("--missing", arg, &q->missing, err, errlen);
 	case OPT_MISMATCH: return json_state_opt("--mismatch", arg, &q->mismatch, err, errlen);
-	case OPT_ERROR_STATE: return json_state_opt("--error-state", arg, &c->error_state, err, errlen);
+	case OPT_ERROR_STATE:
+		return json_state_opt("--error-state", arg, &c->error_state, err, errlen);
 	case OPT_HEADER:
 		if (c->n_headers >= JSON_HEADERS_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "-k: more than %d headers", JSON_HEADERS_MAX);
+			return td_errf(TD_E_USAGE, err, errlen, "-k: more than %d headers",
+				       JSON_HEADERS_MAX);
 		if (strlen(arg) > JSON_TEXT_MAX || !td_http_header_ok(arg))
-			return td_errf(TD_E_USAGE, err, errlen, "-k: \"%.60s\" is not \"Name: value\"", arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-k: \"%.60s\" is not \"Name: value\"", arg);
 		c->headers[c->n_headers++] = td_xstrdup(arg);
 		return TD_OK;
 	case OPT_AUTH:
@@ -350,12 +361,13 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 	case OPT_POST: return json_text("-P", arg, JSON_POST_MAX, &c->post, err, errlen);
 	case OPT_CONTENT_TYPE:
 		if (!*arg || strpbrk(arg, "\r\n"))
-			return td_errf(TD_E_USAGE, err, errlen, "-T: \"%s\" is not a media type", arg);
+			return td_errf(TD_E_USAGE, err, errlen, "-T: \"%s\" is not a media type",
+				       arg);
 		return json_text("-T", arg, 256, &c->content_type, err, errlen);
 	case OPT_INSECURE: c->insecure = true; return TD_OK;
 	case OPT_CA_FILE: return json_text("--ca-file", arg, 4096, &c->ca_file, err, errlen);
 	case OPT_MAX_BODY:
-		if (td_parse_quantity(arg, NULL, TD_UNIT_BYTES, &v, &kind, why, sizeof why) != TD_OK ||
+		if (td_parse_quantity(arg, NULL, TD_UNIT_BYTES, &v, &kind, NULL, 0) != TD_OK ||
 		    v < 1 || v > JSON_MAX_BODY_LIMIT)
 			return td_errf(TD_E_USAGE, err, errlen,
 				       "--max-body: \"%s\" is not a size from 1 B to 256 MiB", arg);
@@ -380,18 +392,19 @@ static enum td_err json_finish(void *cfg, const struct td_common *common, char *
 		for (size_t j = 0; j < i; j++)
 			if (strcmp(c->q[j].label, q->label) == 0)
 				return td_errf(TD_E_USAGE, err, errlen,
-					       "-q %s: the label \"%s\" is taken by -q %s; give -l LABEL",
-					       q->pointer, q->label, c->q[j].pointer);
+					       "-q %s: the label \"%s\" is taken by -q %s; give -l",
+				    q->pointer, q->label, c->q[j].pointer);
 		if (q->equals && q->regex_text)
-			return td_errf(TD_E_USAGE, err, errlen, "-q %s: give --equals or -r, not both",
-				       q->pointer);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-q %s: give --equals or -r, not both", q->pointer);
 		if (q->regex_text) {
 			int rc = regcomp(&q->regex, q->regex_text, REG_EXTENDED | REG_NOSUB);
 			if (rc != 0) {
 				char why[160];
 				regerror(rc, &q->regex, why, sizeof why);
 				return td_errf(TD_E_USAGE, err, errlen,
-					       "-r: \"%s\" is not a regular expression: %s", q->regex_text, why);
+					       "-r: \"%s\" is not a regular expression: %s",
+					       q->regex_text, why);
 			}
 			q->has_regex = true;
 		}
@@ -434,7 +447,8 @@ static const char *json_value_text(struct json_object *v)
 {
 	if (json_object_get_type(v) == json_type_string)
 		return json_object_get_string(v);
-	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	return json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN |
+						     JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
 /* The value as a number, when it is one: numbers, booleans, decimal strings. */
@@ -489,8 +503,8 @@ static void json_eval_query(const struct json_query *q, struct json_object *doc,
 			char want[JSON_QUOTE_MAX + 8];
 			json_quote(want, sizeof want, q->equals ? q->equals : q->regex_text);
 			piece->state = q->mismatch;
-			snprintf(piece->text, sizeof piece->text, "%.100s is %s, expected %s%s", q->label,
-				 quoted, q->equals ? "" : "a match for ", want);
+			snprintf(piece->text, sizeof piece->text, "%.100s is %s, expected %s%s",
+				 q->label, quoted, q->equals ? "" : "a match for ", want);
 		}
 	}
 	double x;
@@ -498,7 +512,8 @@ static void json_eval_query(const struct json_query *q, struct json_object *doc,
 	if (!numeric) {
 		if (q->equals || q->has_regex) {
 			if (matched)
-				snprintf(piece->text, sizeof piece->text, "%.100s %s", q->label, quoted);
+				snprintf(piece->text, sizeof piece->text, "%.100s %s", q->label,
+					 quoted);
 			return;
 		}
 		piece->state = td_state_worst(piece->state, q->missing);
@@ -525,8 +540,8 @@ static void json_eval_query(const struct json_query *q, struct json_object *doc,
 	} else {
 		char range[TD_RANGE_MAX];
 		const struct td_range *r = ms == TD_STATE_CRITICAL ? &q->crit : &q->warn;
-		snprintf(piece->text, sizeof piece->text, "%.100s %.40s%s (%s %.40s)", q->label, num, q->uom,
-			 ms == TD_STATE_CRITICAL ? "critical" : "warning",
+		snprintf(piece->text, sizeof piece->text, "%.100s %.40s%s (%s %.40s)", q->label,
+			 num, q->uom, ms == TD_STATE_CRITICAL ? "critical" : "warning",
 			 td_range_format(r, range, sizeof range));
 	}
 }
@@ -547,14 +562,16 @@ static void json_evaluate(const struct json_config *c, struct json_object *doc, 
 	for (size_t o = 0; o < sizeof order / sizeof order[0]; o++)
 		for (size_t i = 0; i < c->n_q; i++)
 			if (pieces[i].state == order[o] && pieces[i].text[0])
-				td_buf_printf(&summary, "%s%s", summary.len ? "; " : "", pieces[i].text);
+				td_buf_printf(&summary, "%s%s", summary.len ? "; " : "",
+					      pieces[i].text);
 	td_result_summary(res, "%s", td_buf_str(&summary));
 	if (verbose)
 		for (size_t i = 0; i < c->n_q; i++) {
 			struct json_object *v = NULL;
-			const char *text = json_pointer_get(doc, c->q[i].pointer, &v) == 0
-						   ? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
-						   : "(missing)";
+			const char *text =
+			    json_pointer_get(doc, c->q[i].pointer, &v) == 0
+				? json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN)
+				: "(missing)";
 			td_result_line(res, "%s = %.200s (%s)", c->q[i].pointer, text,
 				       td_state_name(pieces[i].state));
 		}
@@ -588,7 +605,8 @@ static enum td_err json_parse(const char *text, size_t len, struct json_object *
 	if (je != json_tokener_success) {
 		json_object_put(o);
 		if (je == json_tokener_continue)
-			return td_errf(TD_E_PARSE, err, errlen, "invalid JSON: the document ends early");
+			return td_errf(TD_E_PARSE, err, errlen,
+				       "invalid JSON: the document ends early");
 		return td_errf(TD_E_PARSE, err, errlen, "invalid JSON at byte %zu: %s", end,
 			       json_tokener_error_desc(je));
 	}
@@ -660,7 +678,10 @@ static enum td_err json_run(const void *cfg, const struct td_run_ctx *ctx, struc
 	if (strncasecmp(c->url, "file:", 5) != 0 && (r.status < 200 || r.status > 299)) {
 		const char *sl = r.status_line ? strchr(r.status_line, ' ') : NULL;
 		json_unusable(res, c->error_state, "HTTP %s from %s",
-			      sl ? sl + 1 : r.status ? "status without a line" : "no status", c->url);
+			      sl	 ? sl + 1
+			      : r.status ? "status without a line"
+					 : "no status",
+			      c->url);
 		goto out;
 	}
 	if (r.body_truncated) {
@@ -683,24 +704,24 @@ out:
 }
 
 const struct td_probe td_probe_json = {
-	.name = "json",
-	.label = "JSON",
-	.purpose = "check values in a JSON document from an HTTP API or a file",
-	.help_tail =
-		"Each -q POINTER starts a query; -l, --uom, -w, -c, --equals, -r, --length,\n"
-		"--missing and --mismatch after it describe that query. Numbers (and strings\n"
-		"holding a plain decimal number) become metrics, booleans 1 or 0.\n"
-		"\nExamples:\n"
-		"  check_json -u https://shop.example/api/stats \\\n"
-		"      -q /orders/last_hour -l orders -w 10: -c 1: \\\n"
-		"      -q /queue/depth      -l queue  -w 500 -c 2000 \\\n"
-		"      -q /status           --equals ok\n"
-		"  check_json -u file:///var/lib/app/status.json -q /workers --length -c 1:\n"
-		"  check_json -u http://127.0.0.1:9200/_cluster/health -q /status -r 'green|yellow'\n",
-	.options = json_options,
-	.config_new = json_config_new,
-	.config_free = json_config_free,
-	.option = json_option,
-	.finish = json_finish,
-	.run = json_run,
+    .name = "json",
+    .label = "JSON",
+    .purpose = "check values in a JSON document from an HTTP API or a file",
+    .help_tail =
+	"Each -q POINTER starts a query; -l, --uom, -w, -c, --equals, -r, --length,\n"
+	"--missing and --mismatch after it describe that query. Numbers (and strings\n"
+	"holding a plain decimal number) become metrics, booleans 1 or 0.\n"
+	"\nExamples:\n"
+	"  check_json -u https://shop.example/api/stats \\\n"
+	"      -q /orders/last_hour -l orders -w 10: -c 1: \\\n"
+	"      -q /queue/depth      -l queue  -w 500 -c 2000 \\\n"
+	"      -q /status           --equals ok\n"
+	"  check_json -u file:///var/lib/app/status.json -q /workers --length -c 1:\n"
+	"  check_json -u http://127.0.0.1:9200/_cluster/health -q /status -r 'green|yellow'\n",
+    .options = json_options,
+    .config_new = json_config_new,
+    .config_free = json_config_free,
+    .option = json_option,
+    .finish = json_finish,
+    .run = json_run,
 };

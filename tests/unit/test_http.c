@@ -68,8 +68,8 @@ static void test_targets(void **state)
 		struct http_config *c;
 		char err[256];
 		const char *const *a = cases[i].args;
-		enum td_err rc =
-			parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], NULL);
+		enum td_err rc = parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5],
+				       a[6], a[7], NULL);
 		if (rc != TD_OK)
 			fail_msg("case %zu: %s", i, err);
 		assert_string_equal(c->url, cases[i].url);
@@ -101,8 +101,8 @@ static void test_usage_errors(void **state)
 		{ { "-H", "h", "-p", "abc" }, "-p: \"abc\" is not a port" },
 		{ { "-H", "h", "-p", "-1" }, "is not a port" },
 		{ { "-H", "h", "-p", "8080x" }, "is not a port" },
-		{ { "-u", "https://x/", "-H", "y" }, "drop -H, -p and -S" },
-		{ { "-u", "https://x/", "-p", "1" }, "drop -H, -p and -S" },
+		{ { "-u", "https://x/", "-H", "y" }, "drop -H, -p, -S" },
+		{ { "-u", "https://x/", "-p", "1" }, "drop -H, -p, -S" },
 		{ { "-u", "ftp://x/" }, "neither a path nor an http(s) URL" },
 		{ { "-u", "http://user:pw@x/" }, "credentials with -a" },
 		{ { "-u", "http:///" }, "no valid host" },
@@ -150,9 +150,11 @@ static void test_usage_errors(void **state)
 		struct http_config *c;
 		char err[256];
 		const char *const *a = cases[i].args;
-		enum td_err rc = parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
+		enum td_err rc =
+		    parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], NULL);
 		if (rc == TD_OK)
-			fail_msg("case %zu: accepted, wanted an error with \"%s\"", i, cases[i].msg);
+			fail_msg("case %zu: accepted, wanted an error with \"%s\"", i,
+				 cases[i].msg);
 		assert_null(c);
 		if (!strstr(err, cases[i].msg))
 			fail_msg("case %zu: message \"%s\" lacks \"%s\"", i, err, cases[i].msg);
@@ -164,8 +166,8 @@ static void test_option_values(void **state)
 	(void)state;
 	struct http_config *c;
 	char err[256];
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-w", "500ms", "-c", "2", "-m", "1KB:2KB",
-			       "-M", "10m", "-C", "30,14", NULL),
+	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-w", "500ms", "-c", "2", "-m",
+			       "1KB:2KB", "-M", "10m", "-C", "30,14", NULL),
 			 TD_OK);
 	assert_float_equal(c->warn.end, 0.5, 1e-9);
 	assert_float_equal(c->crit.end, 2, 1e-9);
@@ -177,22 +179,24 @@ static void test_option_values(void **state)
 	assert_true(c->tls && c->check_cert);
 	http_config_free(c);
 
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-m", "100", "--ssl=1.2", NULL), TD_OK);
+	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-m", "100", "--ssl=1.2", NULL),
+			 TD_OK);
 	assert_float_equal(c->pagesize.start, 100, 1e-9);
 	assert_true(isinf(c->pagesize.end));
 	assert_int_equal(c->tls_min, TD_HTTP_TLS_1_2);
 	assert_true(c->tls_exact);
 	http_config_free(c);
 
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-m", ":500", "--ssl=1.1+", NULL), TD_OK);
+	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-m", ":500", "--ssl=1.1+", NULL),
+			 TD_OK);
 	assert_float_equal(c->pagesize.start, 0, 1e-9);
 	assert_float_equal(c->pagesize.end, 500, 1e-9);
 	assert_int_equal(c->tls_min, TD_HTTP_TLS_1_1);
 	assert_false(c->tls_exact);
 	http_config_free(c);
 
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-a", "user:pa:ss", "-P", "x=1", "-T",
-			       "application/json", "-k", "X-A: 1", "-j", "PUT", NULL),
+	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-a", "user:pa:ss", "-P", "x=1",
+			       "-T", "application/json", "-k", "X-A: 1", "-j", "PUT", NULL),
 			 TD_OK);
 	assert_string_equal(c->username, "user");
 	assert_string_equal(c->password, "pa:ss");
@@ -203,15 +207,15 @@ static void test_option_values(void **state)
 	http_config_free(c);
 
 	/* -f: the peer's states and follow modes; --max-body with units */
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-f", "CRITICAL", "--max-body", "10MB",
-			       NULL),
-			 TD_OK);
+	assert_int_equal(
+	    parse(&c, err, sizeof err, "-H", "h", "-f", "CRITICAL", "--max-body", "10MB", NULL),
+	    TD_OK);
 	assert_int_equal(c->follow, HTTP_NOFOLLOW);
 	assert_int_equal(c->redirect_state, TD_STATE_CRITICAL);
 	assert_int_equal(c->max_body, 10 * 1024 * 1024);
 	http_config_free(c);
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "-f", "curl", "--max-redirs", "0", NULL),
-			 TD_OK);
+	assert_int_equal(
+	    parse(&c, err, sizeof err, "-H", "h", "-f", "curl", "--max-redirs", "0", NULL), TD_OK);
 	assert_int_equal(c->follow, HTTP_FOLLOW);
 	assert_int_equal(c->max_redirs, 0);
 	http_config_free(c);
@@ -229,7 +233,8 @@ static void test_option_values(void **state)
 	http_config_free(c);
 
 	/* compatibility options are accepted and change nothing */
-	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "--sni", "-D", "-L", "-n", NULL), TD_OK);
+	assert_int_equal(parse(&c, err, sizeof err, "-H", "h", "--sni", "-D", "-L", "-n", NULL),
+			 TD_OK);
 	assert_string_equal(c->url, "http://h/");
 	http_config_free(c);
 }
@@ -322,7 +327,8 @@ static void test_expect_match(void **state)
 		{ "HTTP/2 200", 200, "HTTP/2 200", true },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		if (http_expect_match(cases[i].list, cases[i].code, cases[i].line) != cases[i].match)
+		if (http_expect_match(cases[i].list, cases[i].code, cases[i].line) !=
+		    cases[i].match)
 			fail_msg("case %zu: \"%s\" against %s", i, cases[i].list,
 				 cases[i].line ? cases[i].line : "(none)");
 }
@@ -482,8 +488,8 @@ static void test_evaluate_status(void **state)
 		char out[512];
 		response(&r, cases[i].code, cases[i].line, "Location: /next", "hello");
 		r.location = td_xstrdup("/next");
-		enum td_state st = evaluate(config(cases[i].a1, cases[i].a2, NULL, NULL), &r, 0, out,
-					    sizeof out);
+		enum td_state st =
+		    evaluate(config(cases[i].a1, cases[i].a2, NULL, NULL), &r, 0, out, sizeof out);
 		if (st != cases[i].st || !strstr(out, cases[i].summary))
 			fail_msg("case %zu: %s \"%s\", wanted %s \"%s\"", i, td_state_name(st), out,
 				 td_state_name(cases[i].st), cases[i].summary);
@@ -534,8 +540,9 @@ static void test_evaluate_content(void **state)
 		char out[512];
 		response(&r, 200, "HTTP/1.1 200 OK", "X-Tandem: present\r\nA: b", cases[i].body);
 		r.body_truncated = cases[i].truncated;
-		enum td_state st = evaluate(config(cases[i].a1, cases[i].a2, cases[i].a3, cases[i].a4),
-					    &r, 0, out, sizeof out);
+		enum td_state st =
+		    evaluate(config(cases[i].a1, cases[i].a2, cases[i].a3, cases[i].a4), &r, 0, out,
+			     sizeof out);
 		if (st != cases[i].st || !strstr(out, cases[i].summary))
 			fail_msg("case %zu: %s \"%s\", wanted %s \"%s\"", i, td_state_name(st), out,
 				 td_state_name(cases[i].st), cases[i].summary);
@@ -586,7 +593,8 @@ static void test_evaluate_age(void **state)
 		struct td_http_response r;
 		char out[512];
 		response(&r, 200, "HTTP/1.1 200 OK", cases[i].headers, "x");
-		enum td_state st = evaluate(config("-M", cases[i].age, NULL, NULL), &r, 0, out, sizeof out);
+		enum td_state st =
+		    evaluate(config("-M", cases[i].age, NULL, NULL), &r, 0, out, sizeof out);
 		if (st != cases[i].st || !strstr(out, cases[i].summary))
 			fail_msg("case %zu: %s \"%s\", wanted %s \"%s\"", i, td_state_name(st), out,
 				 td_state_name(cases[i].st), cases[i].summary);
@@ -623,8 +631,9 @@ static void test_evaluate_cert(void **state)
 		r.has_cert = true;
 		r.cert_not_before = now + (time_t)(cases[i].before * day);
 		r.cert_not_after = now + (time_t)(cases[i].after * day);
-		struct http_config *c = config("-C", cases[i].arg,
-					       cases[i].cont ? "--continue-after-certificate" : NULL, NULL);
+		struct http_config *c =
+		    config("-C", cases[i].arg,
+			   cases[i].cont ? "--continue-after-certificate" : NULL, NULL);
 		enum td_state st = evaluate(c, &r, now, out, sizeof out);
 		if (st != cases[i].st || !strstr(out, cases[i].summary))
 			fail_msg("case %zu: %s \"%s\", wanted %s \"%s\"", i, td_state_name(st), out,
@@ -672,9 +681,10 @@ static void test_help(void **state)
 	td_buf_init(&out, 0);
 	td_probe_help(&td_probe_http, "check_http", &out);
 	const char *h = td_buf_str(&out);
-	static const char *const want[] = { "-H, --hostname", "-I, --IP-address", "--insecure",
-					    "--ca-file", "--max-body", "--auth-file", "-C, --certificate",
-					    "-E, --extended-perfdata", "-k, --header" };
+	static const char *const want[] = {
+	    "-H, --hostname", "-I, --IP-address", "--insecure",	       "--ca-file",
+	    "--max-body",     "--auth-file",	  "-C, --certificate", "-E, --extended-perfdata",
+	    "-k, --header"};
 	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
 		if (!strstr(h, want[i]))
 			fail_msg("--help lacks %s", want[i]);

@@ -39,7 +39,8 @@ static void srv_read_request(struct srv *s, int c)
 		struct pollfd p = { .fd = c, .events = POLLIN };
 		if (poll(&p, 1, wait_ms) <= 0)
 			break;
-		ssize_t n = recv(c, s->request + s->request_len, sizeof s->request - 1 - s->request_len, 0);
+		ssize_t n =
+		    recv(c, s->request + s->request_len, sizeof s->request - 1 - s->request_len, 0);
 		if (n <= 0)
 			break;
 		s->request_len += (size_t)n;
@@ -278,7 +279,7 @@ static void test_redirects(void **state)
 	/* followed: a response that sends us back to itself is a loop at once */
 	srv_start(&s, self, sizeof self - 1, 1);
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/loop", s.port);
-	struct td_http_request req = { .url = url, .follow = true, .max_redirs = 5, .max_body = 100 };
+	struct td_http_request req = {.url = url, .follow = true, .max_redirs = 5, .max_body = 100};
 	assert_int_equal(fetch(&req, 5, &r, err, sizeof err), TD_E_PROTO);
 	assert_true(r.redirect_loop);
 	assert_non_null(strstr(err, "redirects to itself"));
@@ -300,7 +301,8 @@ static void test_redirects(void **state)
 	/* followed with a limit of 0: one redirect is one too many */
 	srv_start(&s, self, sizeof self - 1, 1);
 	snprintf(url, sizeof url, "http://127.0.0.1:%u/start", s.port);
-	req = (struct td_http_request){ .url = url, .follow = true, .max_redirs = 0, .max_body = 100 };
+	req =
+	    (struct td_http_request){.url = url, .follow = true, .max_redirs = 0, .max_body = 100};
 	assert_int_equal(fetch(&req, 5, &r, err, sizeof err), TD_E_PROTO);
 	assert_true(r.redirect_limit);
 	srv_stop(&s);
@@ -372,7 +374,8 @@ static void *worker_main(void *arg)
 		td_http_response_init(&r);
 		if (td_http_fetch(&req, &d, &r, err, sizeof err) == TD_OK &&
 		    r.body.len == (r.body_truncated ? req.max_body : r.body.len) &&
-		    r.body.len <= req.max_body && memcmp(r.body.data, "{\n", r.body.len < 2 ? 1 : 2) == 0)
+		    r.body.len <= req.max_body &&
+		    memcmp(r.body.data, "{\n", r.body.len < 2 ? 1 : 2) == 0)
 			w->ok++;
 		td_http_response_cleanup(&r);
 	}
@@ -409,20 +412,25 @@ static void test_status_code(void **state)
 		{ "HTTP/", 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		assert_int_equal(http_status_code(cases[i].line, strlen(cases[i].line)), cases[i].code);
+		assert_int_equal(http_status_code(cases[i].line, strlen(cases[i].line)),
+				 cases[i].code);
 }
 
 static void test_tls_version(void **state)
 {
 	(void)state;
 	struct td_http_request req = { 0 };
-	assert_int_equal(http_tls_version(&req), CURL_SSLVERSION_DEFAULT | CURL_SSLVERSION_MAX_DEFAULT);
+	assert_int_equal(http_tls_version(&req),
+			 CURL_SSLVERSION_DEFAULT | CURL_SSLVERSION_MAX_DEFAULT);
 	req.tls_min = TD_HTTP_TLS_1_2;
-	assert_int_equal(http_tls_version(&req), CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_DEFAULT);
+	assert_int_equal(http_tls_version(&req),
+			 CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_DEFAULT);
 	req.tls_exact = true;
-	assert_int_equal(http_tls_version(&req), CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2);
+	assert_int_equal(http_tls_version(&req),
+			 CURL_SSLVERSION_TLSv1_2 | CURL_SSLVERSION_MAX_TLSv1_2);
 	req.tls_min = (enum td_http_tls)99;
-	assert_int_equal(http_tls_version(&req), CURL_SSLVERSION_DEFAULT | CURL_SSLVERSION_MAX_DEFAULT);
+	assert_int_equal(http_tls_version(&req),
+			 CURL_SSLVERSION_DEFAULT | CURL_SSLVERSION_MAX_DEFAULT);
 }
 
 static void test_split_auth(void **state)

@@ -109,8 +109,8 @@ static void test_usage(void **state)
 		struct json_config *c;
 		char err[256];
 		const char *const *a = cases[i].args;
-		enum td_err rc = parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5], a[6],
-				       a[7], a[8], a[9], NULL);
+		enum td_err rc = parse(&c, err, sizeof err, a[0], a[1], a[2], a[3], a[4], a[5],
+				       a[6], a[7], a[8], a[9], NULL);
 		if (rc == TD_OK)
 			fail_msg("case %zu: accepted, wanted \"%s\"", i, cases[i].msg);
 		assert_null(c);
@@ -126,8 +126,9 @@ static void test_queries(void **state)
 	char err[256];
 	assert_int_equal(parse(&c, err, sizeof err, "-u", "/var/lib/app/status.json", "-q",
 			       "/orders/last_hour", "-l", "orders", "-w", "10:", "-c", "1:", "-q",
-			       "/queue/depth", "--uom", "c", "-w", "500", "-q", "/status", "--equals", "ok",
-			       "--mismatch", "warning", "-q", "", "--length", "--missing", "ok", NULL),
+			       "/queue/depth", "--uom", "c", "-w", "500", "-q", "/status",
+			       "--equals", "ok", "--mismatch", "warning", "-q", "", "--length",
+			       "--missing", "ok", NULL),
 			 TD_OK);
 	assert_string_equal(c->url, "file:///var/lib/app/status.json");
 	assert_int_equal(c->n_q, 4);
@@ -208,7 +209,8 @@ static void test_parse(void **state)
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		struct json_object *doc;
 		char err[256] = "";
-		enum td_err rc = json_parse(cases[i].text, strlen(cases[i].text), &doc, err, sizeof err);
+		enum td_err rc =
+		    json_parse(cases[i].text, strlen(cases[i].text), &doc, err, sizeof err);
 		if ((rc == TD_OK) != cases[i].ok || (cases[i].msg && !strstr(err, cases[i].msg)))
 			fail_msg("case %zu: rc %d \"%s\"", i, rc, err);
 		json_object_put(doc);
@@ -305,7 +307,8 @@ static void test_eval_query(void **state)
 		if (res.n_metrics)
 			td_perfdata_append(&perf, &res.metrics[0]);
 		if (piece.state != cases[i].st || !strstr(piece.text, cases[i].text) ||
-		    (cases[i].perf ? strcmp(td_buf_str(&perf), cases[i].perf) != 0 : res.n_metrics != 0))
+		    (cases[i].perf ? strcmp(td_buf_str(&perf), cases[i].perf) != 0
+				   : res.n_metrics != 0))
 			fail_msg("case %zu: %s \"%s\" perf \"%s\", wanted %s \"%s\" \"%s\"", i,
 				 td_state_name(piece.state), piece.text, td_buf_str(&perf),
 				 td_state_name(cases[i].st), cases[i].text,
@@ -324,10 +327,10 @@ static void test_evaluate(void **state)
 	struct json_object *doc = fixture_doc("degraded.json");
 	struct json_config *c;
 	char err[256];
-	assert_int_equal(parse(&c, err, sizeof err, "-u", "/x", "-q", "/users/active", "-l", "users",
-			       "-q", "/orders/last_hour", "-l", "orders", "-w", "10:", "-c", "1:", "-q",
-			       "/queue/depth", "-l", "queue", "-w", "2000", "-q", "/status", "--equals",
-			       "ok", "-q", "/gone", NULL),
+	assert_int_equal(parse(&c, err, sizeof err, "-u", "/x", "-q", "/users/active", "-l",
+			       "users", "-q", "/orders/last_hour", "-l", "orders", "-w",
+			       "10:", "-c", "1:", "-q", "/queue/depth", "-l", "queue", "-w", "2000",
+			       "-q", "/status", "--equals", "ok", "-q", "/gone", NULL),
 			 TD_OK);
 	struct td_result res;
 	struct td_buf out;
@@ -336,15 +339,16 @@ static void test_evaluate(void **state)
 	json_evaluate(c, doc, 1, &res);
 	assert_int_equal(td_result_finish(&res, TD_OK, TD_STATE_CRITICAL), TD_STATE_CRITICAL);
 	td_result_format(&res, "JSON", &out);
-	assert_string_equal(td_buf_str(&out),
-			    "JSON CRITICAL - orders 0 (critical 1:); status is \"degraded\", expected "
-			    "\"ok\"; queue 2500 (warning 2000); gone: /gone not found; users 3 | "
-			    "users=3 orders=0;10:;1: queue=2500;2000\n"
-			    "/users/active = 3 (OK)\n"
-			    "/orders/last_hour = 0 (CRITICAL)\n"
-			    "/queue/depth = 2500 (WARNING)\n"
-			    "/status = \"degraded\" (CRITICAL)\n"
-			    "/gone = (missing) (UNKNOWN)\n");
+	assert_string_equal(
+	    td_buf_str(&out),
+	    "JSON CRITICAL - orders 0 (critical 1:); status is \"degraded\", expected "
+	    "\"ok\"; queue 2500 (warning 2000); gone: /gone not found; users 3 | "
+	    "users=3 orders=0;10:;1: queue=2500;2000\n"
+	    "/users/active = 3 (OK)\n"
+	    "/orders/last_hour = 0 (CRITICAL)\n"
+	    "/queue/depth = 2500 (WARNING)\n"
+	    "/status = \"degraded\" (CRITICAL)\n"
+	    "/gone = (missing) (UNKNOWN)\n");
 	td_buf_cleanup(&out);
 	td_result_cleanup(&res);
 	json_config_free(c);
