@@ -309,6 +309,7 @@ struct snmpif_find {
 	bool found;
 	struct td_buf names; /* some names seen, for the message when nothing matches */
 	size_t seen;
+	bool list; /* collect names (the first column walked only) */
 };
 
 static bool snmpif_find_cb(void *ctx, const struct td_snmp_value *v)
@@ -322,7 +323,7 @@ static bool snmpif_find_cb(void *ctx, const struct td_snmp_value *v)
 		f->found = true;
 		return false;
 	}
-	if (v->type == TD_SNMP_T_OCTETS && f->names.len < 200) {
+	if (f->list && v->type == TD_SNMP_T_OCTETS && f->names.len < 200) {
 		char text[64];
 		td_snmp_value_text(v, text, sizeof text);
 		td_buf_printf(&f->names, "%s%s", f->names.len ? ", " : "", text);
@@ -357,6 +358,8 @@ static enum td_err snmpif_walk_index(const struct snmpif_config *c, struct td_sn
 		struct td_snmp_oid root = { .len = 0 };
 		td_snmp_oid_append(&root, cols[k], lens[k]);
 		f.root_len = root.len;
+		f.list = k == 0;
+		f.seen = k == 0 ? 0 : f.seen;
 		rc = td_snmp_walk(s, &root, 100000, snmpif_find_cb, &f, dl, err, errlen);
 		if (rc != TD_OK)
 			break;
@@ -507,9 +510,7 @@ static bool snmpif_sample_parse(const char *text, struct snmpif_sample *s)
 		else
 			s->v[k / 2 - 1] = n;
 		p += len;
-		if (*p == ' ')
-			p++;
-		else if (k < 12)
+		if (k < 12 && *p++ != ' ')
 			return false;
 	}
 	return *p == '\0';
