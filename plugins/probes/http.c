@@ -722,6 +722,9 @@ static enum td_err http_finish(void *cfg, const struct td_common *common, char *
 	if (c->no_body && (c->string || c->regex_text))
 		return td_errf(TD_E_USAGE, err, errlen,
 			       "-N skips the body that -s, -r and -R search");
+	if (c->method && !strcmp(c->method, "HEAD") && (c->string || c->regex_text))
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-j HEAD has no body for -s, -r and -R to search");
 	if (c->invert_regex && !c->regex_text)
 		return td_errf(TD_E_USAGE, err, errlen, "--invert-regex needs -r or -R");
 	if (c->client_key && !c->client_cert)

@@ -704,24 +704,26 @@ out:
 }
 
 const struct td_probe td_probe_json = {
-    .name = "json",
-    .label = "JSON",
-    .purpose = "check values in a JSON document from an HTTP API or a file",
-    .help_tail =
-	"Each -q POINTER starts a query; -l, --uom, -w, -c, --equals, -r, --length,\n"
-	"--missing and --mismatch after it describe that query. Numbers (and strings\n"
-	"holding a plain decimal number) become metrics, booleans 1 or 0.\n"
-	"\nExamples:\n"
-	"  check_json -u https://shop.example/api/stats \\\n"
-	"      -q /orders/last_hour -l orders -w 10: -c 1: \\\n"
-	"      -q /queue/depth      -l queue  -w 500 -c 2000 \\\n"
-	"      -q /status           --equals ok\n"
-	"  check_json -u file:///var/lib/app/status.json -q /workers --length -c 1:\n"
-	"  check_json -u http://127.0.0.1:9200/_cluster/health -q /status -r 'green|yellow'\n",
-    .options = json_options,
-    .config_new = json_config_new,
-    .config_free = json_config_free,
-    .option = json_option,
-    .finish = json_finish,
-    .run = json_run,
+	.name = "json",
+	.label = "JSON",
+	.purpose = "check values in a JSON document from an HTTP API or a file",
+	.help_tail =
+		"Each -q POINTER starts a query; -l, --uom, -w, -c, --equals, -r, --length,\n"
+		"--missing and --mismatch after it describe that query. Numbers (and strings\n"
+		"holding a plain decimal number) become metrics, booleans 1 or 0. A document\n"
+		"that cannot be had gives --error-state (UNKNOWN); a timeout the -t state.\n"
+		"\nExamples:\n"
+		"  check_json -u https://shop.example/api/stats \\\n"
+		"      -q /orders/last_hour -l orders -w 10: -c 1: \\\n"
+		"      -q /queue/depth      -l queue  -w 500 -c 2000 \\\n"
+		"      -q /status           --equals ok\n"
+		"  check_json -u file:///var/lib/app/status.json -q /workers --length -c 1:\n"
+		"  check_json -u http://127.0.0.1:9200/_cluster/health \\\n"
+		"      -q /status -r 'green|yellow'\n",
+	.options = json_options,
+	.config_new = json_config_new,
+	.config_free = json_config_free,
+	.option = json_option,
+	.finish = json_finish,
+	.run = json_run,
 };

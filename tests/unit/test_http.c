@@ -133,6 +133,7 @@ static void test_usage_errors(void **state)
 		{ { "-H", "h", "-R", "a[" }, "-R: \"a[\" is not a regular expression" },
 		{ { "-H", "h", "--invert-regex" }, "--invert-regex needs -r" },
 		{ { "-H", "h", "-N", "-s", "x" }, "-N skips the body" },
+		{ { "-H", "h", "-j", "HEAD", "-r", "x" }, "-j HEAD has no body" },
 		{ { "-H", "h", "-s", "" }, "-s: the text must be 1 to" },
 		{ { "-H", "h", "-e", "" }, "-e: the text must be" },
 		{ { "-H", "h", "-j", "get" }, "-j: \"get\" is not a method" },
