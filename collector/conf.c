@@ -7,9 +7,14 @@
  * indented lines, which also lifts inih's 200-byte line limit for the only
  * key that needs long values. A line longer than that limit is an error that
  * says so, never a silently cut command.
+ *
+ * The reader also finds section headers and malformed lines itself: inih
+ * calls no handler for a section without keys, passes section names cut to
+ * 49 bytes, and returns only the first malformed line.
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <ini.h>
@@ -18,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "tandem/conf.h"
@@ -38,9 +44,11 @@ struct td_conf_ctx {
 	bool line_too_long;
 	unsigned errors_n;
 	struct td_service *cur; /* service whose section we are in */
-	char *cur_section;
+	char *cur_section;      /* NULL before the first section */
 	char *last_key;         /* for continuation lines */
 	bool in_daemon;
+	bool have_key;          /* a key was read in this section: indented lines continue it */
+	unsigned first_bad;     /* first malformed line reported by the reader */
 };
 
 static void td_conf_error(struct td_conf_ctx *x, unsigned line, const char *fmt, ...)
@@ -57,6 +65,8 @@ static void td_conf_error(struct td_conf_ctx *x, unsigned line, const char *fmt,
 		td_buf_printf(x->errors, "%s:%u: %s\n", x->path, line, msg);
 }
 
+static void td_conf_line(struct td_conf_ctx *x, const char *str);
+
 static char *td_conf_reader(char *str, int num, void *stream)
 {
 	struct td_conf_ctx *x = stream;
@@ -64,8 +74,6 @@ static char *td_conf_reader(char *str, int num, void *stream)
 		return NULL;
 	x->line++;
 	x->line_cont = str[0] == ' ' || str[0] == '\t';
-	if (str[strspn(str, " \t")] == '[') /* inih reports a section with its first key */
-		x->header_line = x->line;
 	size_t n = strlen(str);
 	x->line_too_long = false;
 	if (n == (size_t)num - 1 && str[n - 1] != '\n' && !feof(x->f)) {
@@ -79,6 +87,7 @@ static char *td_conf_reader(char *str, int num, void *stream)
 			      "line longer than %d bytes; continue a long command on indented lines",
 			      TD_INI_LINE - 2);
 	}
+	td_conf_line(x, str);
 	return str;
 }
 
@@ -102,17 +111,24 @@ enum td_err td_conf_duration(const char *text, double *out)
 	return TD_OK;
 }
 
+/* An executable regular file: a directory is "executable" to access(2) too. */
+static bool td_conf_executable(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) && access(path, X_OK) == 0;
+}
+
 char *td_conf_find_program(const char *name, const char *path)
 {
 	if (strchr(name, '/'))
-		return access(name, X_OK) == 0 ? td_xstrdup(name) : NULL;
+		return td_conf_executable(name) ? td_xstrdup(name) : NULL;
 	const char *p = path ? path : "";
 	while (*p) {
 		const char *colon = strchr(p, ':');
 		size_t n = colon ? (size_t)(colon - p) : strlen(p);
 		if (n) {
 			char *cand = td_xasprintf("%.*s/%s", (int)n, p, name);
-			if (access(cand, X_OK) == 0)
+			if (td_conf_executable(cand))
 				return cand;
 			free(cand);
 		}
@@ -214,6 +230,24 @@ static void td_conf_daemon_key(struct td_conf_ctx *x, const char *name, const ch
 	}
 }
 
+/* Whether a probe's command line sets -t itself: td_probe_parse fills in 10 s when it does not. */
+static bool td_conf_gives_timeout(const struct td_service *s, const char *prog)
+{
+	int argc;
+	char **argv;
+	bool given = false;
+	if (td_extra_opts_expand(s->argc, s->argv, prog, &argc, &argv, NULL, 0) != TD_OK)
+		return false;
+	struct td_getopt g;
+	const struct td_option *o;
+	const char *arg;
+	td_getopt_init(&g, argc, argv, s->probe->options);
+	while (!given && td_getopt_next(&g, &o, &arg, NULL, 0) == 1)
+		given = o && o->id == TD_OPT_TIMEOUT;
+	td_argv_free(argc, argv);
+	return given;
+}
+
 /* Splits the service's command and parses it with its probe. */
 static void td_conf_resolve(struct td_conf_ctx *x, struct td_service *s)
 {
@@ -240,6 +274,8 @@ static void td_conf_resolve(struct td_conf_ctx *x, struct td_service *s)
 				      prog);
 			return;
 		}
+		if (!s->timeout && td_conf_gives_timeout(s, prog))
+			s->timeout = s->common.timeout;
 	} else {
 		s->exec_path = td_conf_find_program(s->argv[0], x->c->plugin_path);
 		if (!s->exec_path) {
@@ -275,6 +311,9 @@ static void td_conf_begin_section(struct td_conf_ctx *x, const char *section)
 	x->cur = NULL;
 	free(x->cur_section);
 	x->cur_section = td_xstrdup(section);
+	free(x->last_key);
+	x->last_key = NULL;
+	x->have_key = false;
 	x->in_daemon = !strcmp(section, "tandemd");
 	if (x->in_daemon)
 		return;
@@ -301,23 +340,73 @@ static void td_conf_begin_section(struct td_conf_ctx *x, const char *section)
 	x->cur = s;
 }
 
+/* inih's find_chars_or_comment: the first of chars, or an inline comment (" ;"), or the end. */
+static const char *td_conf_find(const char *s, const char *chars)
+{
+	bool was_space = false;
+	while (*s && !strchr(chars, *s) && !(was_space && *s == ';')) {
+		was_space = isspace((unsigned char)*s);
+		s++;
+	}
+	return s;
+}
+
+/* Sorts a line as inih will (ini.c, ini_parse_stream): starts sections, reports bad lines. */
+static void td_conf_line(struct td_conf_ctx *x, const char *str)
+{
+	const char *s = str;
+	if (x->line == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+		s += 3;
+	bool indented = s > str || isspace((unsigned char)*s);
+	while (isspace((unsigned char)*s))
+		s++;
+	if (!*s || *s == ';' || *s == '#')
+		return;
+	if (indented && x->have_key)
+		return; /* goes on with the previous key */
+	if (*s == '[') {
+		const char *end = td_conf_find(s + 1, "]");
+		if (*end == ']') {
+			char *name = td_xstrndup(s + 1, (size_t)(end - s - 1));
+			x->header_line = x->line;
+			td_conf_begin_section(x, name);
+			free(name);
+			return;
+		}
+	} else if (*td_conf_find(s, "=:") == '=' || *td_conf_find(s, "=:") == ':') {
+		x->have_key = true;
+		return;
+	}
+	td_conf_error(x, x->line, "expected [section], key = value, or a comment");
+	if (!x->first_bad)
+		x->first_bad = x->line;
+	if (*s == '[') { /* the keys below belong to no section, not to the one before */
+		x->cur = NULL;
+		x->in_daemon = false;
+		free(x->cur_section);
+		x->cur_section = td_xstrdup("");
+	}
+}
+
 static int td_conf_handler(void *user, const char *section, const char *name, const char *value)
 {
 	struct td_conf_ctx *x = user;
+	(void)section; /* cut to 49 bytes by inih: td_conf_line keeps the whole name */
 	if (x->line_too_long)
 		return 1;
-	if (!x->cur_section || strcmp(section, x->cur_section) != 0)
-		td_conf_begin_section(x, section);
-	if (!name) /* section header alone (INI_CALL_HANDLER_ON_NEW_SECTION builds) */
+	if (!x->cur_section) {
+		td_conf_error(x, x->line, "%s: a key before the first [section]", name);
 		return 1;
+	}
 	bool cont = x->line_cont && x->last_key && !strcmp(x->last_key, name);
 	free(x->last_key);
 	x->last_key = td_xstrdup(name);
+	if (cont && (x->in_daemon || strcmp(name, "command"))) {
+		td_conf_error(x, x->line, "%s: only command may go on over several lines", name);
+		return 1;
+	}
 	if (x->in_daemon) {
-		if (cont)
-			td_conf_error(x, x->line, "%s: only command may go on over several lines", name);
-		else
-			td_conf_daemon_key(x, name, value);
+		td_conf_daemon_key(x, name, value);
 		return 1;
 	}
 	struct td_service *s = x->cur;
@@ -325,8 +414,11 @@ static int td_conf_handler(void *user, const char *section, const char *name, co
 		return 1; /* a bad section header was reported already */
 	double d;
 	if (!strcmp(name, "command")) {
-		if (cont) {
-			char *joined = td_xasprintf("%s %s", s->command, value);
+		if (cont && s->command) {
+			/* a line ending in a backslash goes on as in sh: the split drops "\\\n" */
+			size_t len = strlen(s->command);
+			bool bs = len && s->command[len - 1] == '\\';
+			char *joined = td_xasprintf("%s%s%s", s->command, bs ? "\n " : " ", value);
 			free(s->command);
 			s->command = joined;
 		} else if (s->command) {
@@ -380,10 +472,9 @@ static void td_conf_finish(struct td_conf *c, const char *data_dir)
 		struct td_service *s = &c->services[i];
 		if (!s->interval)
 			s->interval = c->interval;
-		/* the service's timeout, else the command's -t, else the default; never past the interval */
-		double t = s->timeout ? s->timeout
-				      : (s->probe && s->common.timeout ? s->common.timeout
-								       : (c->timeout ? c->timeout : 10));
+		/* the service's timeout, else the command's -t (td_conf_resolve), else the default;
+		 * never past the interval */
+		double t = s->timeout ? s->timeout : (c->timeout ? c->timeout : 10);
 		s->timeout = fmin(t, s->interval);
 		if (!s->probe)
 			s->common.timeout_state = TD_STATE_CRITICAL;
@@ -402,7 +493,7 @@ enum td_err td_conf_load(const char *path, const char *data_dir, struct td_conf 
 	x.c = td_conf_new();
 	x.c->path = td_xstrdup(path);
 	int rc = ini_parse_stream(td_conf_reader, &x, td_conf_handler, &x);
-	if (rc > 0 && !x.line_too_long)
+	if (rc > 0 && (unsigned)rc != x.first_bad) /* a bad line td_conf_line did not see */
 		td_conf_error(&x, (unsigned)rc, "expected [section], key = value, or a comment");
 	/* Commands are parsed once the whole file is read: [tandemd] (plugin_path)
 	 * may come after the services. */

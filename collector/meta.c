@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <json-c/json.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,15 +165,16 @@ char *td_meta_json(const struct td_meta *m, const struct td_meta_run *run)
 		td_buf_puts(&b, ", \"uom\": ");
 		td_json_str(&b, mm->uom);
 		td_buf_printf(&b, ", \"type\": \"%s\"", strcmp(mm->uom, "c") ? "GAUGE" : "DERIVE");
-		if (mm->has_min)
+		/* JSON has no NaN or infinity (td_fmt_number prints them as U): leave them out */
+		if (mm->has_min && isfinite(mm->min))
 			td_buf_printf(&b, ", \"min\": %s", td_fmt_number(mm->min, num, sizeof num));
-		if (mm->has_max)
+		if (mm->has_max && isfinite(mm->max))
 			td_buf_printf(&b, ", \"max\": %s", td_fmt_number(mm->max, num, sizeof num));
 		td_buf_puts(&b, ", \"warn\": ");
 		td_json_str(&b, mm->warn);
 		td_buf_puts(&b, ", \"crit\": ");
 		td_json_str(&b, mm->crit);
-		if (mm->known)
+		if (mm->known && isfinite(mm->value))
 			td_buf_printf(&b, ", \"value\": %s", td_fmt_number(mm->value, num, sizeof num));
 		td_buf_puts(&b, "}");
 		free(file);
@@ -218,11 +220,24 @@ static const char *td_jstr(json_object *o, const char *key)
 		       : NULL;
 }
 
+/* A number under key into *out: false when there is none. */
+static bool td_jnum(json_object *o, const char *key, double *out)
+{
+	json_object *v;
+	if (!json_object_object_get_ex(o, key, &v) ||
+	    !(json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)))
+		return false;
+	*out = json_object_get_double(v);
+	return true;
+}
+
 enum td_err td_meta_load(struct td_meta *m, const char *path)
 {
 	json_object *root = json_object_from_file(path);
-	if (!root)
+	if (!root || !json_object_is_type(root, json_type_object)) {
+		json_object_put(root);
 		return TD_E_NOTFOUND;
+	}
 	json_object *metrics, *hist;
 	if (json_object_object_get_ex(root, "metrics", &metrics) &&
 	    json_object_is_type(metrics, json_type_object)) {
@@ -237,6 +252,9 @@ enum td_err td_meta_load(struct td_meta *m, const char *path)
 			snprintf(mm->uom, sizeof mm->uom, "%s", u ? u : "");
 			mm->warn = td_xstrdup(w ? w : "");
 			mm->crit = td_xstrdup(c ? c : "");
+			mm->has_min = td_jnum(val, "min", &mm->min);
+			mm->has_max = td_jnum(val, "max", &mm->max);
+			mm->known = td_jnum(val, "value", &mm->value);
 		}
 	}
 	if (json_object_object_get_ex(root, "thresholds", &hist) &&

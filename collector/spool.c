@@ -187,9 +187,12 @@ enum td_err td_spool_append(struct td_spool *sp, const char *text, size_t len, c
 	if (len == 0)
 		return TD_OK;
 	pthread_mutex_lock(&sp->lock);
-	if (sp->wsize >= TD_SEGMENT_MAX) {
-		close(sp->wfd);
-		sp->wseq++;
+	/* a segment that could not be begun is tried again with the next append */
+	if (sp->wfd < 0 || sp->wsize >= TD_SEGMENT_MAX) {
+		if (sp->wfd >= 0) {
+			close(sp->wfd);
+			sp->wseq++;
+		}
 		if ((rc = td_open_writer(sp, err, errlen)) != TD_OK)
 			goto out;
 	}

@@ -22,8 +22,10 @@ enum td_err td_shell_split(const char *text, int *argc, char ***argv, char *err,
 		goto out;
 	}
 	for (;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
-			p++;
+		/* a backslash-newline between words joins lines; it starts no word */
+		while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' ||
+		       (*p == '\\' && p[1] == '\n'))
+			p += *p == '\\' ? 2 : 1;
 		if (!*p)
 			break;
 		td_buf_reset(&w);
