@@ -274,7 +274,7 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 
 	if (id > 0 && (size_t)id < sizeof per_query / sizeof per_query[0] && per_query[id] && !q)
 		return td_errf(TD_E_USAGE, err, errlen,
-			       "%s comes before any -q POINTER: it describes the query before it",
+			       "%s: before any -q POINTER (it describes the query before it)",
 			       per_query[id]);
 	switch (id) {
 	case OPT_URL:
