@@ -212,7 +212,8 @@ enum td_err td_event_parse(const char *line, size_t len, struct td_event *e)
 	if (memchr(line, '\0', len))
 		return TD_E_PARSE;
 	while (nf < 5) {
-		const char *tab = memchr(p, '\t', (size_t)(end - p));
+		/* the text is the rest of the line: a tab in it makes the line malformed */
+		const char *tab = nf < 4 ? memchr(p, '\t', (size_t)(end - p)) : NULL;
 		f[nf] = p;
 		flen[nf] = (size_t)((tab ? tab : end) - p);
 		nf++;
