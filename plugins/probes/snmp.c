@@ -490,7 +490,10 @@ static void snmp_eval(const struct snmp_config *c, const struct td_run_ctx *ctx,
 		      const struct td_snmp_value *v, const char *oidtxt, struct td_result *res,
 		      struct td_buf *summary)
 {
-	const char *label = i < c->n_labels && *c->labels[i] ? c->labels[i] : c->items[i].text;
+	/* with -n the agent's OID is the one measured, and names the value */
+	const char *label = i < c->n_labels && *c->labels[i] ? c->labels[i]
+			    : c->next			      ? oidtxt
+							      : c->items[i].text;
 	const char *perf_label = c->perf_oids ? oidtxt : label;
 	const char *unit = i < c->n_units && *c->units[i] ? c->units[i] : NULL;
 	const struct snmp_test *test = i < c->n_tests ? &c->tests[i] : NULL;

@@ -3,8 +3,8 @@
  * many errors? One interface of an SNMP agent's IF-MIB, chosen by name
  * (ifName, then ifDescr), description, alias (ifAlias) or index.
  *
- * Status: administratively down is WARNING (--admin-down), dormant is
- * CRITICAL (--dormant), any other operational state but up is CRITICAL, as
+ * Status: administratively down is WARNING (-D), dormant is CRITICAL
+ * (--dormant), any other operational state but up is CRITICAL, as
  * monitoring-plugins' check_ifoperstatus decides. Traffic: bits per second
  * from the 64-bit counters (ifHCInOctets...), the 32-bit ones when the
  * agent has no others (SNMPv1, old agents) or --32bit asks, utilisation in %
@@ -86,10 +86,13 @@ static const struct td_option snmpif_options[] = {
 	  "Warning range for discarded packets per second, in and out each.", OPT_DISC_WARN },
 	{ 0, "discards-critical", TD_ARG_REQUIRED, "RANGE",
 	  "Critical range for discarded packets per second.", OPT_DISC_CRIT },
-	{ 0, "admin-down", TD_ARG_REQUIRED, "STATE",
-	  "State when the interface is administratively down (default WARNING).", OPT_ADMIN_DOWN },
-	{ 'D', "dormant", TD_ARG_REQUIRED, "STATE",
-	  "State when the interface is dormant (default CRITICAL).", OPT_DORMANT },
+	{ 'D', "admin-down", TD_ARG_REQUIRED, "STATE",
+	  "State when the interface is administratively down: ok (or i, ignore), warning "
+	  "(default) or critical, as check_ifoperstatus -D.",
+	  OPT_ADMIN_DOWN },
+	{ 0, "dormant", TD_ARG_REQUIRED, "STATE",
+	  "State when the interface is dormant (default CRITICAL; i, w, c as --admin-down).",
+	  OPT_DORMANT },
 	{ 0, "speed", TD_ARG_REQUIRED, "BITS",
 	  "The interface's speed in bits per second (k, M, G: thousands...), for agents that "
 	  "report none or a wrong one.",
@@ -192,12 +195,17 @@ static enum td_err snmpif_option(void *cfg, int id, const char *arg, char *err, 
 	case OPT_DISC_CRIT:
 		return snmpif_range("--discards-critical", arg, &c->disc_crit, err, errlen);
 	case OPT_ADMIN_DOWN:
-	case OPT_DORMANT:
-		if (td_state_parse(arg, id == OPT_ADMIN_DOWN ? &c->admin_down : &c->dormant) != TD_OK)
+	case OPT_DORMANT: {
+		enum td_state *slot = id == OPT_ADMIN_DOWN ? &c->admin_down : &c->dormant;
+		/* check_ifoperstatus spells "ok" i (ignore) */
+		if (!strcmp(arg, "i") || !strcmp(arg, "ignore"))
+			*slot = TD_STATE_OK;
+		else if (td_state_parse(arg, slot) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "%s: \"%.64s\" is not ok, warning, critical or unknown",
-				       id == OPT_ADMIN_DOWN ? "--admin-down" : "-D", arg);
+				       "%s: \"%.64s\" is not ok (i), warning, critical or unknown",
+				       id == OPT_ADMIN_DOWN ? "--admin-down" : "--dormant", arg);
 		return TD_OK;
+	}
 	case OPT_SPEED:
 		if (snmpif_parse_speed(arg, &c->speed) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen,
@@ -323,7 +331,7 @@ static bool snmpif_find_cb(void *ctx, const struct td_snmp_value *v)
 		f->found = true;
 		return false;
 	}
-	if (f->list && v->type == TD_SNMP_T_OCTETS && f->names.len < 200) {
+	if (f->list && v->type == TD_SNMP_T_OCTETS && v->len && f->names.len < 200) {
 		char text[64];
 		td_snmp_value_text(v, text, sizeof text);
 		td_buf_printf(&f->names, "%s%s", f->names.len ? ", " : "", text);
