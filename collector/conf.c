@@ -219,6 +219,12 @@ static void td_conf_daemon_key(struct td_conf_ctx *x, const char *name, const ch
 			c->interval = d;
 		else
 			c->timeout = d;
+	} else if (!strcmp(name, "write_delay")) {
+		if (td_parse_number(value, NULL, &d) != TD_OK || d < 0 || d > 300)
+			td_conf_error(x, x->line,
+				      "write_delay: expected seconds from 0 to 300, got \"%s\"", value);
+		else
+			c->write_delay = d;
 	} else if (!strcmp(name, "archives")) {
 		if (td_conf_archives(value, c) != TD_OK)
 			td_conf_error(x, x->line,
@@ -447,6 +453,7 @@ static struct td_conf *td_conf_new(void)
 	struct td_conf *c = td_xcalloc(1, sizeof *c);
 	c->workers = 4;
 	c->interval = 60;
+	c->write_delay = -1;
 	c->timeout = 0;
 	c->plugin_path = td_xstrdup(PLUGINDIR ":/usr/lib/nagios/plugins:/usr/local/nagios/libexec");
 	static const struct td_archive pnp[] = {

@@ -38,6 +38,16 @@
 #include "tandem/rrdstore.h"
 #include "tandem/spool.h"
 
+/* The scheduler sleeps at least this long (seconds) between rounds. */
+#define TD_TICK 0.05
+
+/* The writer flushes early when this much waits, and reads at most this much at once. */
+#define TD_FLUSH_BYTES (48u * 1024 * 1024)
+#define TD_FLUSH_MAX (64u * 1024 * 1024)
+
+/* meta.json is rewritten at least this often (seconds), else only on changes. */
+#define TD_META_EVERY 60.0
+
 /* Files the store refused are tried again this often (seconds). */
 #define TD_DEFERRED_RETRY 10.0
 
@@ -59,6 +69,10 @@ struct td_svc {
 	double next_due;         /* monotonic */
 	bool running, removed;
 	bool first; /* the next run is the early first one */
+	double meta_written;     /* monotonic time meta.json was last written */
+	char *dir_rel;           /* "host/service", encoded: the spool's paths */
+	char *meta_dir, *meta_path; /* absolute, computed once */
+	int meta_state;          /* the state it holds */
 	int refs;                /* scheduler 1 + a run in flight */
 	struct td_store *kv;     /* values between runs (rates) */
 	struct td_meta meta;
@@ -89,12 +103,15 @@ struct td_daemon {
 	bool writer_started, ingester_started;
 	atomic_bool stopping;
 	atomic_bool writer_stop;
+	atomic_bool draining;   /* shutting down: write what is there now */
+	double write_delay;     /* seconds samples gather before a batch write */
 	unsigned in_flight;
 	struct td_spool *spool, *deferred;
 	struct td_rrd *store;
 	/* health */
 	atomic_ullong runs, late, skipped, failed, samples, dropped, store_errors, bad_perfdata;
 	atomic_ullong store_latency_us, stored;
+	struct td_svc health; /* the pseudo service of tandemd's own metrics */
 	double started;
 	double store_last_log;
 	unsigned store_suppressed;
@@ -155,6 +172,7 @@ static struct td_svc *td_svc_new(struct td_daemon *d, struct td_conf_ref *ref, s
 	v->ref = ref;
 	v->refs = 1;
 	v->kv = td_store_new();
+	v->dir_rel = td_layout_service_dir(s->host, s->service);
 	v->phase = (double)(td_fnv(s->name) % (uint64_t)(s->interval * 1000)) / 1000.0;
 	/* The first run comes early, spread over at most 10 s, so a new service (and a
 	 * freshly started daemon) shows data at once; later runs keep the phase. */
@@ -164,12 +182,15 @@ static struct td_svc *td_svc_new(struct td_daemon *d, struct td_conf_ref *ref, s
 	return v;
 }
 
+static void td_svc_paths_free(struct td_svc *v);
+
 static void td_svc_unref(struct td_svc *v)
 {
 	if (--v->refs > 0)
 		return;
 	td_store_free(v->kv);
 	td_meta_cleanup(&v->meta);
+	td_svc_paths_free(v);
 	free(v->name);
 	free(v);
 }
@@ -184,21 +205,22 @@ static void td_ref_unref(struct td_conf_ref *ref)
 
 /* ---- samples and metadata ---- */
 
-void td_samples_format(struct td_buf *out, const char *host, const char *service, unsigned step,
-		       long timestamp, const struct td_result *res)
+void td_samples_format(struct td_buf *out, const char *dir_rel, unsigned step, long timestamp,
+		       const struct td_result *res)
 {
 	char num[TD_NUMBER_MAX];
 	for (size_t i = 0; i < res->n_metrics; i++) {
 		const struct td_metric *m = &res->metrics[i];
 		if (!m->known)
 			continue;
-		char *rel = td_layout_metric_file(host, service, m->label);
 		bool counter = !strcmp(m->uom, "c");
 		/* RRD's DERIVE takes whole numbers only */
 		double v = counter ? round(m->value) : m->value;
-		td_buf_printf(out, "%s\t%u\t%c\t%ld\t%s\n", rel, step, counter ? 'D' : 'G', timestamp,
+		td_buf_puts(out, dir_rel);
+		td_buf_putc(out, '/');
+		td_layout_component(out, m->label);
+		td_buf_printf(out, ".rrd\t%u\t%c\t%ld\t%s\n", step, counter ? 'D' : 'G', timestamp,
 			      td_fmt_number(v, num, sizeof num));
-		free(rel);
 	}
 }
 
@@ -227,14 +249,26 @@ static void td_write_meta(struct td_daemon *d, struct td_svc *v, const char *dat
 			  const struct td_service *s, long when, const struct td_result *res,
 			  const char *source)
 {
-	char *dir_rel = td_layout_service_dir(s->host, s->service);
-	char *dir = td_xasprintf("%s/%s", data_dir, dir_rel);
-	char *path = td_xasprintf("%s/meta.json", dir);
+	if (!v->meta_path) {
+		char *rel = td_layout_service_dir(s->host, s->service);
+		v->meta_dir = td_xasprintf("%s/%s", data_dir, rel);
+		v->meta_path = td_xasprintf("%s/meta.json", v->meta_dir);
+		free(rel);
+	}
+	const char *dir = v->meta_dir, *path = v->meta_path;
 	if (!v->meta_loaded) {
 		td_meta_load(&v->meta, path);
 		v->meta_loaded = true;
+		v->meta_state = -1;
 	}
-	td_meta_update(&v->meta, when, res);
+	bool changed = td_meta_update(&v->meta, when, res);
+	double now = td_now();
+	/* Writing it costs more than a probe run: only when something a reader
+	 * needs changed (labels, thresholds, state), else once a minute. */
+	if (!changed && v->meta_state == (int)res->state && now - v->meta_written < TD_META_EVERY)
+		return;
+	v->meta_written = now;
+	v->meta_state = (int)res->state;
 	/* the status line without its perfdata, as Nagios shows it */
 	const char *text = td_buf_str(&res->summary);
 	struct td_meta_run run = {
@@ -253,19 +287,24 @@ static void td_write_meta(struct td_daemon *d, struct td_svc *v, const char *dat
 	if (td_mkdir_p(dir) != TD_OK || td_meta_write(path, json, err, sizeof err) != TD_OK)
 		td_log(d, TD_LOG_WARNING, "%s: cannot write %s: %s", s->name, path, strerror(errno));
 	free(json);
-	free(path);
-	free(dir);
-	free(dir_rel);
+}
+
+static void td_svc_paths_free(struct td_svc *v)
+{
+	free(v->meta_dir);
+	free(v->meta_path);
+	free(v->dir_rel);
+	v->meta_dir = v->meta_path = v->dir_rel = NULL;
 }
 
 /* Appends a run's samples to the spool: accepted from here on. */
-static void td_accept(struct td_daemon *d, const char *name, const char *host, const char *service,
-		      unsigned step, long when, const struct td_result *res)
+static void td_accept(struct td_daemon *d, const char *name, const char *dir_rel, unsigned step,
+		      long when, const struct td_result *res)
 {
 	struct td_buf rec;
 	char err[512];
 	td_buf_init(&rec, 0);
-	td_samples_format(&rec, host, service, step, when, res);
+	td_samples_format(&rec, dir_rel, step, when, res);
 	size_t n = 0;
 	for (size_t i = 0; i < rec.len; i++)
 		n += rec.data[i] == '\n';
@@ -319,7 +358,7 @@ static void td_run_one(struct td_daemon *d, const struct td_job *job)
 			v->suppressed++;
 		}
 	}
-	td_accept(d, s->name, s->host, s->service, (unsigned)s->interval, when, &res);
+	td_accept(d, s->name, v->dir_rel, (unsigned)s->interval, when, &res);
 	td_write_meta(d, v, job->ref->conf->data_dir, s, when, &res, source);
 	td_result_cleanup(&res);
 }
@@ -344,7 +383,6 @@ static void *td_worker(void *arg)
 		d->in_flight--;
 		td_ref_unref(job.ref);
 		td_svc_unref(job.v);
-		pthread_cond_broadcast(&d->work);
 	}
 	pthread_mutex_unlock(&d->lock);
 	return NULL;
@@ -368,7 +406,6 @@ static void td_enqueue(struct td_daemon *d, struct td_svc *v)
 	v->running = true;
 	v->refs++;
 	v->ref->refs++;
-	pthread_cond_signal(&d->work);
 }
 
 /* ---- the store writer ---- */
@@ -574,6 +611,13 @@ static bool td_write_chunk(struct td_daemon *d, struct td_spool *sp, struct td_b
 	return ok;
 }
 
+/*
+ * The writer batches: it lets samples gather in the spool for write_delay
+ * seconds (or until TD_FLUSH_BYTES wait), then writes each file's values in
+ * one call. Many values per librrd call cost a few microseconds each, one
+ * per call about 20 (the file is opened, read and written each time). The
+ * spool keeps them safe meanwhile, so the delay risks nothing.
+ */
 static void *td_writer(void *arg)
 {
 	struct td_daemon *d = arg;
@@ -581,24 +625,42 @@ static void *td_writer(void *arg)
 	char **blocked = NULL;
 	size_t n_blocked = 0;
 	double backoff = 0.5, last_cp = td_now(), last_deferred = td_now();
-	td_buf_init(&buf, 2 * 1024 * 1024);
+	double last_flush = td_now();
+	td_buf_init(&buf, TD_FLUSH_MAX + 1024);
 	while (!d->writer_stop) {
-		size_t n = td_spool_read(d->spool, &buf, 1024 * 1024, 1000);
-		if (n) {
-			if (!td_write_chunk(d, d->spool, &buf, false, &blocked, &n_blocked)) {
-				/* the store is down: wait, then retry the same chunk */
-				for (double w = 0; w < backoff && !d->writer_stop; w += 0.1)
-					nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
-				backoff = fmin(backoff * 2, 30);
-				continue;
-			}
-			backoff = 0.5;
-		}
 		double now = td_now();
+		/* right after the start the delay grows from 1 s to write_delay, so new
+		 * files and first values show at once, and batching takes over later */
+		double delay = fmin(d->write_delay, fmax(1, (now - d->started) / 4));
+		bool due = d->draining || now - last_flush >= delay ||
+			   td_spool_depth(d->spool) >= TD_FLUSH_BYTES;
+		size_t n = 0;
+		bool down = false;
+		if (due) {
+			while (!d->writer_stop &&
+			       (n = td_spool_read(d->spool, &buf, TD_FLUSH_MAX, 0)) > 0) {
+				if (!td_write_chunk(d, d->spool, &buf, false, &blocked, &n_blocked)) {
+					down = true;
+					break;
+				}
+			}
+			if (!down) {
+				last_flush = now;
+				backoff = 0.5;
+			}
+		}
+		if (down) {
+			/* the store is down: wait, then retry the same samples */
+			for (double w = 0; w < backoff && !d->writer_stop; w += 0.1)
+				nanosleep(&(struct timespec){ 0, 100000000L }, NULL);
+			backoff = fmin(backoff * 2, 30);
+			continue;
+		}
+		now = td_now();
 		if (n_blocked && now - last_deferred >= TD_DEFERRED_RETRY) {
 			last_deferred = now;
 			bool all = true;
-			while (td_spool_read(d->deferred, &buf, 1024 * 1024, 0))
+			while (td_spool_read(d->deferred, &buf, TD_FLUSH_MAX, 0))
 				if (!(all = td_write_chunk(d, d->deferred, &buf, true, &blocked, &n_blocked)))
 					break;
 			if (all && td_spool_depth(d->deferred) == 0) {
@@ -608,13 +670,16 @@ static void *td_writer(void *arg)
 				td_log(d, TD_LOG_NOTICE, "store takes the deferred samples again");
 			}
 		}
-		if (now - last_cp >= 5 || (!n && now - last_cp >= 1)) {
+		if (now - last_cp >= 5) {
 			char err[256];
 			if (td_spool_checkpoint(d->spool, err, sizeof err) != TD_OK ||
 			    td_spool_checkpoint(d->deferred, err, sizeof err) != TD_OK)
 				td_store_log(d, "spool checkpoint: ", err);
 			last_cp = now;
 		}
+		/* nap until the next flush is due (a shutdown wakes us through the flag) */
+		if (!d->draining)
+			nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
 	}
 	for (size_t i = 0; i < n_blocked; i++)
 		free(blocked[i]);
@@ -633,6 +698,7 @@ struct td_isvc {
 	long time;
 	enum td_state state;
 	char *host, *service, *command, *output;
+	char *dir_rel;
 	struct td_isvc *next;
 };
 
@@ -655,6 +721,7 @@ static struct td_isvc *td_isvc_get(struct td_ingest *in, const char *host, const
 	v->name = name;
 	v->host = td_xstrdup(host);
 	v->service = td_xstrdup(service);
+	v->dir_rel = td_layout_service_dir(host, service);
 	td_meta_init(&v->meta);
 	v->next = in->buckets[b];
 	in->buckets[b] = v;
@@ -672,6 +739,7 @@ static void td_ingest_free(struct td_ingest *in)
 			free(v->service);
 			free(v->command);
 			free(v->output);
+			free(v->dir_rel);
 			free(v);
 		}
 }
@@ -720,8 +788,8 @@ static void td_ingest_file(struct td_daemon *d, struct td_ingest *in, const char
 				td_log(d, TD_LOG_WARNING, "%s:%u: %s (further bad lines of this file counted, not logged)",
 				       path, lineno, err);
 		} else if (rc == TD_OK) {
-			td_samples_format(&rec, pl.host, pl.service, (unsigned)c->interval, pl.time, &pl.res);
 			struct td_isvc *v = td_isvc_get(in, pl.host, pl.service);
+			td_samples_format(&rec, v->dir_rel, (unsigned)c->interval, pl.time, &pl.res);
 			if (!v->loaded) {
 				char *dir = td_layout_service_dir(pl.host, pl.service);
 				char *mp = td_xasprintf("%s/%s/meta.json", c->data_dir, dir);
@@ -761,8 +829,9 @@ static void td_ingest_file(struct td_daemon *d, struct td_ingest *in, const char
 			td_result_summary(&res, "%s", v->output);
 			struct td_service s = { .name = v->name, .host = v->host, .service = v->service,
 						.command = v->command, .interval = c->interval };
-			struct td_svc tmp = { .meta = v->meta, .meta_loaded = true };
+			struct td_svc tmp = { .meta = v->meta, .meta_loaded = true, .meta_state = -1 };
 			td_write_meta(d, &tmp, c->data_dir, &s, v->time, &res, "nagios");
+			td_svc_paths_free(&tmp);
 			v->meta = tmp.meta;
 			td_result_cleanup(&res);
 		}
@@ -856,14 +925,13 @@ static void td_health(struct td_daemon *d, double now)
 	td_result_finish(&res, TD_OK, TD_STATE_UNKNOWN);
 	long when = (long)time(NULL);
 	const struct td_conf *c = d->ref->conf;
-	td_accept(d, "tandemd", d->host, "tandemd", (unsigned)c->interval, when, &res);
+	char *dir_rel = td_layout_service_dir(d->host, "tandemd");
+	td_accept(d, "tandemd", dir_rel, (unsigned)c->interval, when, &res);
+	free(dir_rel);
 	/* the health service's metadata, through a pseudo service */
 	struct td_service s = { .name = "tandemd", .host = d->host, .service = "tandemd",
 				.command = "tandemd (built in)", .interval = c->interval };
-	struct td_svc v = { .ref = d->ref };
-	td_meta_init(&v.meta);
-	td_write_meta(d, &v, c->data_dir, &s, when, &res, "tandemd");
-	td_meta_cleanup(&v.meta);
+	td_write_meta(d, &d->health, c->data_dir, &s, when, &res, "tandemd");
 	td_result_cleanup(&res);
 }
 
@@ -970,6 +1038,8 @@ enum td_err td_daemon_new(struct td_conf *conf, bool log_stderr, struct td_daemo
 	free(dd);
 	if (rc != TD_OK)
 		goto fail;
+	/* rrdcached batches itself; straight librrd gains from gathering values */
+	d->write_delay = conf->write_delay >= 0 ? conf->write_delay : (conf->rrdcached ? 1 : 30);
 	if ((rc = td_rrd_open(conf->data_dir, conf->rrdcached, conf->archives, conf->n_archives,
 			      &d->store, err, errlen)) != TD_OK)
 		goto fail;
@@ -1042,6 +1112,9 @@ int td_daemon_run(struct td_daemon *d)
 			if (v->next_due < wake)
 				wake = v->next_due;
 		}
+		/* one wake-up for all the runs of this round */
+		if (d->q_len)
+			pthread_cond_broadcast(&d->work);
 		pthread_mutex_unlock(&d->lock);
 		if (now >= next_health) {
 			td_health(d, now);
@@ -1051,7 +1124,9 @@ int td_daemon_run(struct td_daemon *d)
 		}
 		if (next_health < wake)
 			wake = next_health;
-		double wait = wake - td_now();
+		/* Runs due within the next few milliseconds start together: one wake-up
+		 * of the scheduler (and of the workers) instead of one per service. */
+		double wait = fmax(wake - td_now(), TD_TICK);
 		if (wait < 0)
 			wait = 0;
 		struct timespec ts = { (time_t)wait, (long)((wait - floor(wait)) * 1e9) };
@@ -1081,6 +1156,7 @@ int td_daemon_run(struct td_daemon *d)
 	if (d->ingester_started)
 		pthread_join(d->ingester, NULL);
 	/* drain: give the store a bounded time to take the spool */
+	d->draining = true;
 	double until = td_now() + 10;
 	while (td_spool_depth(d->spool) > 0 && td_now() < until)
 		nanosleep(&(struct timespec){ 0, 50000000L }, NULL);
@@ -1090,10 +1166,14 @@ int td_daemon_run(struct td_daemon *d)
 	d->writer_started = false;
 	uint64_t left = td_spool_depth(d->spool) + td_spool_depth(d->deferred);
 	if (left)
-		td_log(d, TD_LOG_WARNING, "stopped with %llu bytes of samples in the spool; they are stored at the next start",
-		       (unsigned long long)left);
+		td_log(d, TD_LOG_WARNING,
+		       "stopped with %llu bytes of samples in the spool; they are stored at the next start "
+		       "(%llu runs, %llu samples stored)",
+		       (unsigned long long)left, (unsigned long long)d->runs,
+		       (unsigned long long)d->stored);
 	else
-		td_log(d, TD_LOG_NOTICE, "stopped; every sample is stored");
+		td_log(d, TD_LOG_NOTICE, "stopped; every sample is stored (%llu runs, %llu samples stored)",
+		       (unsigned long long)d->runs, (unsigned long long)d->stored);
 	return 0;
 }
 
@@ -1111,6 +1191,8 @@ void td_daemon_free(struct td_daemon *d)
 	td_spool_close(d->spool);
 	td_spool_close(d->deferred);
 	td_rrd_close(d->store);
+	td_svc_paths_free(&d->health);
+	td_meta_cleanup(&d->health.meta);
 	pthread_mutex_destroy(&d->lock);
 	pthread_cond_destroy(&d->work);
 	free(d);

@@ -41,8 +41,12 @@ void td_daemon_free(struct td_daemon *d);
 enum td_err td_exec_plugin(const char *path, char *const argv[], double timeout,
 			   struct td_result *res, unsigned *bad_perfdata);
 
-/* Formats the spool records (one line per known metric value) of one run. */
-void td_samples_format(struct td_buf *out, const char *host, const char *service, unsigned step,
-		       long timestamp, const struct td_result *res);
+/*
+ * Formats the spool records of one run: one line per known metric value,
+ * "DIR_REL/<label>.rrd TAB step TAB G|D TAB timestamp TAB value", where
+ * dir_rel is the service's encoded "host/service" (td_layout_service_dir).
+ */
+void td_samples_format(struct td_buf *out, const char *dir_rel, unsigned step, long timestamp,
+		       const struct td_result *res);
 
 #endif

@@ -3,7 +3,7 @@
  *
  *   [tandemd]                   the daemon: data_dir, rrdcached, workers, user,
  *                               log, spool_dir, pid_file, interval, timeout,
- *                               plugin_path, archives
+ *                               plugin_path, archives, perfdata_dir, write_delay
  *   [shop.example/cart]         one measured service, named host/service
  *   interval = 60
  *   command = check_http -H shop.example -u /cart -w 0.5 -c 1
@@ -53,6 +53,7 @@ struct td_conf {
 	char *perfdata_dir; /* Nagios perfdata spool to ingest, or NULL */
 	unsigned workers;
 	double interval, timeout; /* defaults for services */
+	double write_delay;       /* seconds samples gather before a batch write; < 0: default */
 	struct td_archive archives[TD_MAX_ARCHIVES];
 	size_t n_archives;
 	struct td_service *services;

@@ -45,7 +45,8 @@ static const struct td_option tandemd_options[] = {
 	  "collector is always CRITICAL).",
 	  OPT_CRIT },
 	{ 0, "stale-factor", TD_ARG_REQUIRED, "N",
-	  "A service is stale when its last run is older than N intervals plus 10 s (default 3).",
+	  "A service is stale when its last run is older than N intervals (at least N minutes) "
+	  "plus 10 s (default 3).",
 	  OPT_FACTOR },
 	{ 0, "spool-warning", TD_ARG_REQUIRED, "SIZE",
 	  "Warn when more than SIZE of samples wait for the store (e.g. 10MB).", OPT_SPOOL_W },
@@ -173,7 +174,8 @@ static enum td_err tandemd_run(const void *cfg, const struct td_run_ctx *ctx, st
 			struct tandemd_svc v;
 			if (tandemd_read_meta(meta, &v)) {
 				double age = now - v.last;
-				bool is_stale = age > c->factor * v.interval + 10;
+				/* meta.json is rewritten at least every 60 s, not after every run */
+				bool is_stale = age > c->factor * fmax(v.interval, 60) + 10;
 				if (v.health) {
 					if (health_age < 0 || age < health_age) {
 						health_age = age;
