@@ -3,7 +3,7 @@
  * feature flag, a config change) in tandemd's events log, which every graph
  * covering its time draws; or lists the log.
  *
- *   tandem-event [--tag deploy] [--host H] [--service S] [--at TIME] TEXT
+ *   tandem-event [--tag deploy] [--host H] [--service S] [--at TIME] TEXT|-
  *   tandem-event --list [--tag TAGS] [--host H [--service S]] [--start T] [--end T]
  */
 #include "config.h"
@@ -62,8 +62,11 @@ static const struct td_option event_options[] = {
 };
 
 #define EVENT_USAGE                                                                                \
-	"Usage: tandem-event [--tag TAG] [--host H [--service S]] [--at TIME] TEXT\n"               \
+	"Usage: tandem-event [--tag TAG] [--host H [--service S]] [--at TIME] TEXT|-\n"               \
 	"       tandem-event --list [--tag TAGS] [--host H [--service S]] [--start T] [--end T]\n"
+
+/* TEXT "-": this much of standard input is kept (a line holds 4 KB anyway); the rest is drained. */
+#define EVENT_STDIN_MAX (64 * 1024)
 
 /* --list keeps the latest this many: memory stays bounded whatever the log's size. */
 #define EVENT_LIST_MAX 1000000
@@ -87,7 +90,8 @@ static void event_help(void)
 		     "The event is one line appended to DATA_DIR/.tandemd/events.log: TIME, TAG, "
 		     "HOST, SERVICE and TEXT separated by tabs, with \\\\, \\t, \\n, \\r and \\xHH "
 		     "escapes; text past one line of 4096 bytes is cut and ends in " TD_EVENT_CUT
-		     ". Concurrent writers never mix their lines. Example, in a deploy script: "
+		     ". TEXT - reads the text from standard input. Concurrent writers never mix "
+		     "their lines. Example, in a deploy script: "
 		     "tandem-event --tag deploy --host shop1 \"shop $VERSION by $USER\"",
 		     0, 79);
 	fputs(td_buf_str(&b), stdout);
@@ -139,6 +143,26 @@ static int event_parse(int argc, char **argv, struct event_args *a)
 	if (!a->list && !a->text)
 		return event_usage_error("what happened? give a TEXT");
 	return 0;
+}
+
+/* Reads the text from standard input: NUL bytes become '?', one trailing newline goes. */
+static char *event_read_stdin(void)
+{
+	struct td_buf b;
+	char chunk[8192];
+	size_t n;
+	td_buf_init(&b, EVENT_STDIN_MAX);
+	/* read to the end, so a writer in a pipeline never dies of SIGPIPE */
+	while ((n = fread(chunk, 1, sizeof chunk, stdin)) > 0) {
+		for (size_t i = 0; i < n; i++)
+			if (chunk[i] == '\0')
+				chunk[i] = '?';
+		if (b.len < EVENT_STDIN_MAX)
+			td_buf_append(&b, chunk, n);
+	}
+	if (b.len > 0 && b.data[b.len - 1] == '\n' && !b.truncated)
+		b.data[--b.len] = '\0';
+	return td_buf_steal(&b);
 }
 
 static int event_list(const struct event_args *a, const char *log)
@@ -193,29 +217,31 @@ int main(int argc, char **argv)
 		rc = event_list(&a, log);
 		goto out;
 	}
-	time_t when = time(NULL);
-	if (a.at && td_time_parse(a.at, when, &when, err, sizeof err) != TD_OK) {
-		rc = event_usage_error(err);
-		goto out;
-	}
-	struct td_event e = {
-		.time = (long long)when,
-		.tag = (char *)(a.tag ? a.tag : "note"),
-		.host = (char *)(a.host ? a.host : ""),
-		.service = (char *)(a.service ? a.service : ""),
-		.text = (char *)a.text,
-	};
 	if (access(loc.data_dir, F_OK) != 0) {
 		fprintf(stderr, "tandem-event: data directory %s does not exist (--data-dir, -c)\n",
 			loc.data_dir);
 		rc = 1;
 		goto out;
 	}
+	time_t when = time(NULL);
+	if (a.at && td_time_parse(a.at, when, &when, err, sizeof err) != TD_OK) {
+		rc = event_usage_error(err);
+		goto out;
+	}
+	char *text = strcmp(a.text, "-") ? td_xstrdup(a.text) : event_read_stdin();
+	struct td_event e = {
+		.time = (long long)when,
+		.tag = (char *)(a.tag ? a.tag : "note"),
+		.host = (char *)(a.host ? a.host : ""),
+		.service = (char *)(a.service ? a.service : ""),
+		.text = text,
+	};
 	enum td_err got = td_event_append(log, &e, err, sizeof err);
 	if (got != TD_OK) {
 		fprintf(stderr, "tandem-event: %s\n", err);
 		rc = got == TD_E_USAGE ? 2 : 1;
 	}
+	free(text);
 out:
 	free(log);
 	td_store_loc_cleanup(&loc);
