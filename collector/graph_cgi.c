@@ -33,7 +33,7 @@ static const struct {
 	{ "Year", "-1y" },
 };
 
-#define TD_CGI_PAGE_WIDTH 520
+#define TD_CGI_PAGE_WIDTH 440
 #define TD_CGI_PAGE_HEIGHT 140
 #define TD_CGI_ZOOM_WIDTH 1200
 #define TD_CGI_ZOOM_HEIGHT 320
@@ -375,7 +375,7 @@ static const char td_cgi_css[] =
 	".state{display:inline-block;min-width:74px;text-align:center;border-radius:4px;"
 	"padding:1px 6px;font-size:12px;font-weight:700;color:#fff;background:#8a93a6}"
 	".s0{background:#2e9e5b}.s1{background:#d99a00}.s2{background:#d13b3b}.s3{background:#7b61c4}"
-	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:14px}"
+	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:14px}"
 	"figure{margin:0;background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:8px}"
 	"figure img{display:block;max-width:100%;height:auto}"
 	"figcaption{font-size:12px;color:#66708a;padding:4px 2px 0}"
