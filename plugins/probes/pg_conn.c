@@ -80,7 +80,30 @@ static void pg_params_push(struct td_pg_params *p, const char *key, const char *
 	p->n++;
 }
 
-/* A conninfo string or URI: every keyword it sets, validated by libpq itself. */
+/* "5432" or, for several hosts, "5432,5433," (an empty item is the default). */
+static bool pg_port_list_ok(const char *s)
+{
+	unsigned long long port;
+	char item[16];
+	for (;;) {
+		size_t len = strcspn(s, ",");
+		if (len >= sizeof item)
+			return false;
+		memcpy(item, s, len);
+		item[len] = '\0';
+		if (len && td_parse_uint(item, 1, 65535, &port) != TD_OK)
+			return false;
+		if (!s[len])
+			return true;
+		s += len + 1;
+	}
+}
+
+/*
+ * A conninfo string or URI: every keyword it sets, validated by libpq
+ * itself, except a port, which libpq only reads when connecting: a typo
+ * there would look like a server down.
+ */
 static enum td_err pg_params_conninfo(struct td_pg_params *p, const char *opt, const char *text,
 				      char *err, size_t errlen)
 {
@@ -95,14 +118,18 @@ static enum td_err pg_params_conninfo(struct td_pg_params *p, const char *opt, c
 		}
 		return td_errf(TD_E_USAGE, err, errlen, "%s: %s", opt, clean);
 	}
+	enum td_err rc = TD_OK;
 	for (PQconninfoOption *o = opts; o->keyword; o++) {
 		if (!o->val)
 			continue;
+		if (!strcmp(o->keyword, "port") && !pg_port_list_ok(o->val) && rc == TD_OK)
+			rc = td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\" is not a port (1 to 65535)",
+				     opt, o->val);
 		pg_params_push(p, o->keyword, o->val, false);
 		td_wipe(o->val, strlen(o->val)); /* it may be a password */
 	}
 	PQconninfoFree(opts);
-	return TD_OK;
+	return rc;
 }
 
 enum td_err td_pg_params_option(struct td_pg_params *p, int id, const char *arg, char *err,
@@ -604,6 +631,7 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 			/* COPY and pipeline states: the connection cannot go on. */
 			PQclear(r);
 			c->broken = true;
+			snprintf(c->sqlstate, sizeof c->sqlstate, "0A000"); /* feature_not_supported */
 			return td_errf(TD_E_PROTO, err, errlen, "query failed: %s is not supported",
 				       PQresStatus(st));
 		}
@@ -679,7 +707,14 @@ enum td_err td_pg_parse_number(const char *s, double *out)
 	unsigned long long ex;
 	if (td_parse_uint(x, 0, 400, &ex) != TD_OK)
 		return TD_E_PARSE;
-	double v = mant * pow(10.0, neg ? -(double)ex : (double)ex);
+	/* Powers of ten by table, not pow(): this file should not be what needs libm. */
+	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	double v = mant;
+	for (; ex > 22; ex -= 22)
+		v = neg ? v / 1e22 : v * 1e22;
+	v = neg ? v / p10[ex] : v * p10[ex];
 	if (!isfinite(v))
 		return TD_E_PARSE;
 	*out = v;

@@ -354,8 +354,7 @@ static enum td_err pgsql_eval_replication(const struct pgsql_config *c, const st
 			td_result_line(res, "WAL receiver is %s, not streaming", recv);
 		}
 	} else {
-		struct td_metric *m = pgsql_metric(res, "replicas", (double)replicas, NULL, true);
-		(void)m;
+		pgsql_metric(res, "replicas", (double)replicas, NULL, true);
 		if (replicas == 0)
 			td_result_summary(res, "primary, no replicas connected");
 		else
@@ -680,8 +679,11 @@ static enum td_err pgsql_run(const void *cfg, const struct td_run_ctx *ctx, stru
 		}
 	}
 	if (!sql) {
-		td_buf_printf(&summary, "connected to %s in %s (server %s)", who,
-			      pgsql_fmt_secs(secs, num, sizeof num), td_pg_server_version(pg));
+		/* "15.4", not "15.4 (Debian 15.4-1.pgdg120+1)": the status line is short */
+		const char *version = td_pg_server_version(pg);
+		td_buf_printf(&summary, "connected to %s in %s (server %.*s)", who,
+			      pgsql_fmt_secs(secs, num, sizeof num), (int)strcspn(version, " "),
+			      version);
 	} else {
 		rc = td_pg_query(pg, sql, PGSQL_ROWS_MAX, &ctx->deadline, &rows, err, sizeof err);
 		if (rc != TD_OK) {
