@@ -97,7 +97,8 @@ static enum td_err td_perf_number(const char *s, const char *e, double *out)
 				return TD_E_PARSE;
 			ex = ex * 10 + (*p - '0');
 		}
-		v *= pow(10, neg ? -ex : ex);
+		for (int i = 0; i < ex && isfinite(v); i++) /* no libm in the plugins */
+			v = neg ? v / 10 : v * 10;
 		if (!isfinite(v))
 			return TD_E_PARSE;
 	}

@@ -179,7 +179,7 @@ static void td_store_fmt_when(double when, char *buf, size_t len)
 		return;
 	}
 	double a = fabs(when);
-	long long us = llround(a * 1e6);
+	long long us = (long long)(a * 1e6 + 0.5); /* a >= 0: rounds like llround, without libm */
 	long long whole = us / 1000000, frac = us % 1000000;
 	const char *sign = when < 0 && us != 0 ? "-" : "";
 	if (frac == 0) {

@@ -201,14 +201,23 @@ char *td_fmt_number(double v, char *buf, size_t len)
 			snprintf(buf, len, "%.0f", v); /* %.0f never prints a decimal point */
 		return buf;
 	}
-	int mag = (int)floor(log10(a)); /* a > 0: integers returned above */
+	/* decimal magnitude, floor(log10(a)), without libm: the plugins need
+	 * nothing else from it, and loading it costs 300 KB of memory per run */
+	int mag = 0;
+	if (a >= 1) {
+		for (double t = a; t >= 10; t /= 10)
+			mag++;
+	} else {
+		for (double t = a; t < 1; t *= 10) /* a > 0: integers returned above */
+			mag--;
+	}
 	int dec = 9 - mag;
 	if (dec < 0)
 		dec = 0;
 	if (dec > 15)
 		dec = 15;
 	double scale = td_pow10[dec];
-	long long scaled = llround(a * scale);
+	long long scaled = (long long)(a * scale + 0.5); /* positive, below 2^63 */
 	long long p10 = (long long)scale;
 	long long ip = scaled / p10, fp = scaled % p10;
 	if (fp == 0) {
@@ -234,7 +243,10 @@ char *td_fmt_bytes(double bytes, char *buf, size_t len)
 		i++;
 	}
 	char num[TD_NUMBER_MAX];
-	double rounded = i == 0 ? round(v) : round(v * 10) / 10;
+	/* round half away from zero, as round() does, without libm */
+	double scaled = i == 0 ? v : v * 10;
+	double r = (double)(long long)(scaled + (scaled < 0 ? -0.5 : 0.5));
+	double rounded = i == 0 ? r : r / 10;
 	snprintf(buf, len, "%s %s", td_fmt_number(rounded, num, sizeof num), units[i]);
 	return buf;
 }

@@ -814,7 +814,7 @@ static void *disk_worker(void *arg)
  * TD_E_IO when no thread could be started.
  */
 static enum td_err disk_job_run(struct disk_job *job, const struct td_deadline *deadline,
-				struct disk_item *out, size_t *finished)
+				bool local_only, struct disk_item *out, size_t *finished)
 {
 	pthread_attr_t attr;
 	pthread_t tid;
@@ -822,6 +822,23 @@ static enum td_err disk_job_run(struct disk_job *job, const struct td_deadline *
 	size_t stack = DISK_WORKER_STACK;
 
 	*finished = 0;
+	if (local_only) {
+		/*
+		 * Local file systems only, named by their mount points: statvfs has
+		 * no server to wait for, so the calls run right here. A thread costs
+		 * about 200 KB of memory and a tenth of the run's time.
+		 */
+		job->refs = 2;
+		disk_worker(job);
+		for (size_t i = 0; i < job->done; i++) {
+			out[i] = job->items[i];
+			out[i].path = NULL;
+			job->items[i].canon = NULL;
+		}
+		*finished = job->done;
+		disk_job_release(job);
+		return TD_OK;
+	}
 	if (stack < (size_t)PTHREAD_STACK_MIN)
 		stack = (size_t)PTHREAD_STACK_MIN;
 	pthread_attr_init(&attr);
@@ -1247,6 +1264,8 @@ static enum td_err disk_run(const void *cfg, const struct td_run_ctx *ctx, struc
 
 	/* the worker's list: every candidate still in, in order, with its own copy of the path */
 	struct disk_job *job = disk_job_new(n_cand, c->sys);
+	/* fakes (tests) may block like a dead server: they always get the worker */
+	bool local_only = c->sys == &disk_sys_real;
 	item_of = td_xcalloc(n_cand + 1, sizeof *item_of);
 	for (size_t i = 0; i < n_cand; i++) {
 		item_of[i] = SIZE_MAX;
@@ -1254,6 +1273,9 @@ static enum td_err disk_run(const void *cfg, const struct td_run_ctx *ctx, struc
 			continue;
 		struct disk_item *it = &job->items[n_items];
 		it->resolve = !cand[i].mount;
+		if (!cand[i].mount || disk_is_remote(cand[i].mount) ||
+		    !strncmp(cand[i].mount->type, "fuse", 4) || !strcmp(cand[i].mount->type, "autofs"))
+			local_only = false;
 		it->path = td_xstrdup(cand[i].mount ? cand[i].mount->dir : cand[i].path);
 		item_of[i] = n_items++;
 	}
@@ -1261,7 +1283,7 @@ static enum td_err disk_run(const void *cfg, const struct td_run_ctx *ctx, struc
 	items = td_xcalloc(n_items + 1, sizeof *items);
 	if (n_items == 0) {
 		disk_job_release(job);
-	} else if (disk_job_run(job, &ctx->deadline, items, &finished) != TD_OK) {
+	} else if (disk_job_run(job, &ctx->deadline, local_only, items, &finished) != TD_OK) {
 		td_result_summary(res, "cannot start a thread to measure file systems");
 		rc = TD_E_IO;
 		goto out;
