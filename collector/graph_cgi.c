@@ -409,6 +409,12 @@ struct td_cgi_last {
 	char *state_name, *output;
 };
 
+/* A copy of at most max bytes of s. */
+static char *td_cgi_strcap(const char *s, size_t max)
+{
+	return td_xstrndup(s, strnlen(s, max));
+}
+
 static void td_cgi_last_read(const char *dir, struct td_cgi_last *l)
 {
 	memset(l, 0, sizeof *l);
@@ -426,10 +432,10 @@ static void td_cgi_last_read(const char *dir, struct td_cgi_last *l)
 			l->state = json_object_get_int(v);
 		if (json_object_object_get_ex(last, "state_name", &v) &&
 		    json_object_is_type(v, json_type_string))
-			l->state_name = td_xstrndup(json_object_get_string(v), 16);
+			l->state_name = td_cgi_strcap(json_object_get_string(v), 16);
 		if (json_object_object_get_ex(last, "output", &v) &&
 		    json_object_is_type(v, json_type_string))
-			l->output = td_xstrndup(json_object_get_string(v), 400);
+			l->output = td_cgi_strcap(json_object_get_string(v), 400);
 	}
 	json_object_put(root);
 }
