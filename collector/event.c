@@ -134,14 +134,15 @@ enum td_err td_event_format(const struct td_event *e, struct td_buf *out, char *
 	const char *host = e->host ? e->host : "", *service = e->service ? e->service : "";
 	if (!e->tag || !td_event_tag_valid(e->tag))
 		return td_errf(TD_E_USAGE, err, errlen,
-			       "a tag is 1 to %d letters, digits, '_', '.' or '-'", TD_EVENT_TAG_MAX);
+			       "a tag is 1 to %d letters, digits, '_', '.' or '-'",
+			       TD_EVENT_TAG_MAX);
 	if (e->time < 0 || (unsigned long long)e->time > TD_EVENT_TIME_MAX)
 		return td_errf(TD_E_USAGE, err, errlen, "time %lld is out of range", e->time);
 	if (*service && !*host)
 		return td_errf(TD_E_USAGE, err, errlen, "an event for a service needs its host");
 	if (strlen(host) > TD_EVENT_NAME_MAX || strlen(service) > TD_EVENT_NAME_MAX)
-		return td_errf(TD_E_USAGE, err, errlen, "host and service names are at most %d bytes",
-			       TD_EVENT_NAME_MAX);
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "host and service names are at most %d bytes", TD_EVENT_NAME_MAX);
 	size_t base = out->len;
 	td_buf_printf(out, "%lld\t%s\t", e->time, e->tag);
 	/* names fit whole: 4 x 255 escaped bytes each leave room for text below PIPE_BUF */

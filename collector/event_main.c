@@ -51,9 +51,10 @@ static const struct td_option event_options[] = {
 	  OPT_LIST },
 	{ 's', "start", TD_ARG_REQUIRED, "TIME", "With --list: from TIME (default: the beginning).",
 	  OPT_START },
-	{ 'e', "end", TD_ARG_REQUIRED, "TIME", "With --list: until TIME (default: the end).", OPT_END },
-	{ 0, "data-dir", TD_ARG_REQUIRED, "DIR", "tandemd's data directory (default " STATEDIR "/rrd).",
-	  OPT_DATA },
+	{ 'e', "end", TD_ARG_REQUIRED, "TIME", "With --list: until TIME (default: the end).",
+	  OPT_END },
+	{ 0, "data-dir", TD_ARG_REQUIRED, "DIR",
+	  "tandemd's data directory (default " STATEDIR "/rrd).", OPT_DATA },
 	{ 'c', "config", TD_ARG_REQUIRED, "FILE",
 	  "Take the data directory from the [tandemd] section of tandemd.conf FILE.", OPT_CONF },
 	{ 'h', "help", TD_ARG_NONE, NULL, "Print this help and exit.", OPT_HELP },
@@ -62,7 +63,7 @@ static const struct td_option event_options[] = {
 };
 
 #define EVENT_USAGE                                                                                \
-	"Usage: tandem-event [--tag TAG] [--host H [--service S]] [--at TIME] TEXT|-\n"               \
+	"Usage: tandem-event [--tag TAG] [--host H [--service S]] [--at TIME] TEXT|-\n"            \
 	"       tandem-event --list [--tag TAGS] [--host H [--service S]] [--start T] [--end T]\n"
 
 /* TEXT "-": this much of standard input is kept (a line holds 4 KB anyway); the rest is drained. */
@@ -125,10 +126,13 @@ static int event_parse(int argc, char **argv, struct event_args *a)
 		case OPT_START: a->start = arg; break;
 		case OPT_END: a->end = arg; break;
 		case OPT_HELP: event_help(); return -1;
-		case OPT_VERSION: printf("tandem-event (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return -1;
+		case OPT_VERSION:
+			printf("tandem-event (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return -1;
 		default:
 			if (a->text)
-				return event_usage_error("give the text as one argument (quote it)");
+				return event_usage_error(
+				    "give the text as one argument (quote it)");
 			a->text = arg;
 		}
 	}
@@ -174,8 +178,7 @@ static int event_list(const struct event_args *a, const char *log)
 		return event_usage_error(err);
 	struct td_event_filter f = { start, end, a->host, a->service, a->tag, !a->host };
 	struct td_event_list l;
-	if (td_event_read(log, &f, EVENT_LIST_MAX, &l, err, sizeof err) !=
-	    TD_OK) {
+	if (td_event_read(log, &f, EVENT_LIST_MAX, &l, err, sizeof err) != TD_OK) {
 		fprintf(stderr, "tandem-event: %s\n", err);
 		return 1;
 	}
@@ -188,12 +191,14 @@ static int event_list(const struct event_args *a, const char *log)
 		if (td_event_format(&shown, &b, err, sizeof err) != TD_OK)
 			continue;
 		/* the log's own line, with a readable time in front of the epoch */
-		printf("%s\t%s", td_time_format((time_t)e->time, when, sizeof when), td_buf_str(&b));
+		printf("%s\t%s", td_time_format((time_t)e->time, when, sizeof when),
+		       td_buf_str(&b));
 	}
 	td_buf_cleanup(&b);
 	int rc = 0;
 	if (l.malformed) {
-		fprintf(stderr, "tandem-event: %s: %zu malformed lines skipped\n", log, l.malformed);
+		fprintf(stderr, "tandem-event: %s: %zu malformed lines skipped\n", log,
+			l.malformed);
 		rc = 1;
 	}
 	td_event_list_cleanup(&l);

@@ -31,8 +31,8 @@
 static const char *const td_graph_colors[TD_GRAPH_METRICS_MAX] = {
 	"1F77B4", "2CA02C", "9467BD", "8C564B", "17BECF", "E377C2", "7F7F7F", "BCBD22",
 };
-#define TD_GRAPH_WARN_COLOR "E69F00"
-#define TD_GRAPH_CRIT_COLOR "D62728"
+#define TD_GRAPH_WARN_COLOR  "E69F00"
+#define TD_GRAPH_CRIT_COLOR  "D62728"
 #define TD_GRAPH_EVENT_COLOR "3355CC"
 /* Legend text of one event, before escaping; the page lists events whole. */
 #define TD_GRAPH_EVENT_TEXT 70
@@ -132,13 +132,14 @@ enum td_err td_graph_service_open(const char *data_dir, const char *host, const 
 	    !S_ISDIR(st.st_mode) || strncmp(real, root, strlen(root)) ||
 	    (strcmp(root, "/") && real[strlen(root)] != '/')) {
 		td_graph_service_cleanup(out);
-		return td_errf(TD_E_NOTFOUND, err, errlen, "no service \"%s\" on host \"%s\"", service,
-			       host);
+		return td_errf(TD_E_NOTFOUND, err, errlen, "no service \"%s\" on host \"%s\"",
+			       service, host);
 	}
 	char *meta = td_xasprintf("%s/meta.json", out->dir);
 	if (td_meta_load(&out->meta, meta) == TD_OK) {
 		for (size_t i = 0; i < out->meta.n_metrics; i++)
-			td_graph_add_metric(out, out->meta.metrics[i].label, out->meta.metrics[i].uom);
+			td_graph_add_metric(out, out->meta.metrics[i].label,
+					    out->meta.metrics[i].uom);
 	}
 	free(meta);
 	if (out->n_metrics == 0)
@@ -263,8 +264,8 @@ enum td_err td_graph_select(const struct td_graph_service *s, const char *const 
 	for (size_t i = 0; i < n; i++) {
 		ssize_t k = td_graph_find(s, labels[i]);
 		if (k < 0)
-			return td_errf(TD_E_NOTFOUND, err, errlen, "%s/%s has no metric \"%s\"", s->host,
-				       s->service, labels[i]);
+			return td_errf(TD_E_NOTFOUND, err, errlen, "%s/%s has no metric \"%s\"",
+				       s->host, s->service, labels[i]);
 		for (size_t j = 0; j < *n_idx; j++)
 			if (idx[j] == (size_t)k)
 				return td_errf(TD_E_USAGE, err, errlen, "metric \"%s\" given twice",
@@ -332,7 +333,8 @@ size_t td_graph_thresholds(const struct td_meta_change *h, size_t n_h, const cha
 		for (int k = 0; k < 2; k++) {
 			struct td_range r;
 			char why[64];
-			if (td_range_parse(k ? ch[i].crit : ch[i].warn, 0, &r, why, sizeof why) != TD_OK ||
+			if (td_range_parse(k ? ch[i].crit : ch[i].warn, 0, &r, why, sizeof why) !=
+				TD_OK ||
 			    !r.set)
 				continue;
 			if (isfinite(r.start) && (r.start != 0 || r.inside))
@@ -382,7 +384,8 @@ char *td_graph_value_text(double v, const char *uom, char *buf, size_t len)
 	} else if (!strcmp(uom, "%")) {
 		snprintf(buf, len, "%s%%", td_fmt_number(v, num, sizeof num));
 	} else {
-		snprintf(buf, len, "%s%s%s", td_fmt_number(v, num, sizeof num), *uom ? " " : "", uom);
+		snprintf(buf, len, "%s%s%s", td_fmt_number(v, num, sizeof num), *uom ? " " : "",
+			 uom);
 	}
 	return buf;
 }
@@ -529,15 +532,16 @@ void td_graph_args(const struct td_graph_request *r, struct td_graph_argv *a)
 	for (size_t i = 0; i < r->n_metrics; i++) {
 		const struct td_graph_metric *m = &s->metrics[r->metrics[i]];
 		struct td_graph_line lines[4];
-		size_t nl = td_graph_thresholds(s->meta.history, s->meta.n_history, m->label, r->start,
-						r->end, lines);
+		size_t nl = td_graph_thresholds(s->meta.history, s->meta.n_history, m->label,
+						r->start, r->end, lines);
 		for (size_t k = 0; k < nl; k++, t++) {
 			const struct td_graph_line *l = &lines[k];
 			td_buf_reset(&b);
 			td_buf_printf(&b, "CDEF:th%zu=v%zu,POP", t, i);
 			for (size_t j = 0; j < l->n; j++)
-				td_buf_printf(&b, ",TIME,%lld,LT,UNKN,TIME,%lld,LT,%s", l->seg[j].from,
-					      l->seg[j].to, td_fmt_number(l->seg[j].value, num, sizeof num));
+				td_buf_printf(&b, ",TIME,%lld,LT,UNKN,TIME,%lld,LT,%s",
+					      l->seg[j].from, l->seg[j].to,
+					      td_fmt_number(l->seg[j].value, num, sizeof num));
 			td_buf_puts(&b, ",UNKN");
 			for (size_t j = 0; j < 2 * l->n; j++)
 				td_buf_puts(&b, ",IF");
@@ -563,8 +567,8 @@ void td_graph_args(const struct td_graph_request *r, struct td_graph_argv *a)
 		td_buf_printf(&b, "VRULE:%lld#%s:", e->time, TD_GRAPH_EVENT_COLOR);
 		struct td_buf legend;
 		td_buf_init(&legend, 0);
-		td_buf_printf(&legend, "%s %s %s", e->tag, td_time_format((time_t)e->time, when, sizeof when),
-			      e->text);
+		td_buf_printf(&legend, "%s %s %s", e->tag,
+			      td_time_format((time_t)e->time, when, sizeof when), e->text);
 		td_graph_legend_text(&b, td_buf_str(&legend), TD_GRAPH_EVENT_TEXT);
 		td_buf_cleanup(&legend);
 		td_buf_puts(&b, "\\l:dashes=2,2");
@@ -615,14 +619,15 @@ static char *td_graph_summary(const struct td_graph_request *r, rrd_info_t *info
 		for (int k = 0; k < 3; k++) {
 			double d;
 			if (vals[k] && td_parse_number(vals[k], NULL, &d) == TD_OK)
-				td_buf_printf(&b, " %s %s", names[k], td_graph_value_text(d, m->uom, v, sizeof v));
+				td_buf_printf(&b, " %s %s", names[k],
+					      td_graph_value_text(d, m->uom, v, sizeof v));
 			else
 				td_buf_printf(&b, " %s -", names[k]);
 		}
 		td_buf_putc(&b, '\n');
 		struct td_graph_line lines[4];
-		size_t nl = td_graph_thresholds(s->meta.history, s->meta.n_history, m->label, r->start,
-						r->end, lines);
+		size_t nl = td_graph_thresholds(s->meta.history, s->meta.n_history, m->label,
+						r->start, r->end, lines);
 		for (size_t k = 0; k < nl; k++) {
 			struct td_buf legend;
 			td_buf_init(&legend, 0);
@@ -636,7 +641,8 @@ static char *td_graph_summary(const struct td_graph_request *r, rrd_info_t *info
 	size_t first = n_ev > TD_GRAPH_EVENTS_MAX ? n_ev - TD_GRAPH_EVENTS_MAX : 0;
 	for (size_t i = first; i < n_ev; i++) {
 		const struct td_event *e = &r->events->v[i];
-		td_buf_printf(&b, "event %s %s ", e->tag, td_time_format((time_t)e->time, when, sizeof when));
+		td_buf_printf(&b, "event %s %s ", e->tag,
+			      td_time_format((time_t)e->time, when, sizeof when));
 		td_event_display(&b, e->text, 400);
 		td_buf_putc(&b, '\n');
 	}
@@ -647,7 +653,8 @@ static char *td_graph_summary(const struct td_graph_request *r, rrd_info_t *info
 static void td_graph_svg_annotate(struct td_graph_image *img)
 {
 	const char *svg = memmem(img->data, img->len, "<svg", 4);
-	const char *gt = svg ? memchr(svg, '>', img->len - (size_t)(svg - (char *)img->data)) : NULL;
+	const char *gt =
+	    svg ? memchr(svg, '>', img->len - (size_t)(svg - (char *)img->data)) : NULL;
 	if (!gt)
 		return;
 	size_t head = (size_t)(gt + 1 - (char *)img->data);
@@ -655,7 +662,8 @@ static void td_graph_svg_annotate(struct td_graph_image *img)
 	td_buf_init(&b, img->len + 128 * 1024);
 	td_buf_append(&b, (const char *)img->data, head);
 	const char *nl = strchr(img->summary, '\n');
-	char *title = td_xstrndup(img->summary, nl ? (size_t)(nl - img->summary) : strlen(img->summary));
+	char *title =
+	    td_xstrndup(img->summary, nl ? (size_t)(nl - img->summary) : strlen(img->summary));
 	td_buf_puts(&b, "\n<title>");
 	td_xml_escape(&b, title);
 	td_buf_puts(&b, "</title>\n<desc>");

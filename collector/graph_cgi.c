@@ -33,16 +33,27 @@ static const struct {
 	{ "Year", "-1y" },
 };
 
-#define TD_CGI_PAGE_WIDTH 440
+#define TD_CGI_PAGE_WIDTH  440
 #define TD_CGI_PAGE_HEIGHT 140
-#define TD_CGI_ZOOM_WIDTH 1200
+#define TD_CGI_ZOOM_WIDTH  1200
 #define TD_CGI_ZOOM_HEIGHT 320
 /* Images ask for no more than this into the future. */
 #define TD_CGI_FUTURE_MAX (7LL * 86400)
 
 /* ---- query ---- */
 
-enum td_cgi_key { K_HOST, K_SERVICE, K_METRIC, K_START, K_END, K_WIDTH, K_HEIGHT, K_FORMAT, K_TAG, K_N };
+enum td_cgi_key {
+	K_HOST,
+	K_SERVICE,
+	K_METRIC,
+	K_START,
+	K_END,
+	K_WIDTH,
+	K_HEIGHT,
+	K_FORMAT,
+	K_TAG,
+	K_N
+};
 static const char *const td_cgi_keys[K_N] = {
 	"host", "service", "metric", "start", "end", "width", "height", "format", "tag",
 };
@@ -107,7 +118,8 @@ static enum td_err td_cgi_tags(const char *v, char *err, size_t errlen)
 		size_t len = comma ? (size_t)(comma - p) : strlen(p);
 		char tag[TD_EVENT_TAG_MAX + 2];
 		if (len == 0 || len > TD_EVENT_TAG_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "tag: expected tags separated by commas");
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "tag: expected tags separated by commas");
 		memcpy(tag, p, len);
 		tag[len] = '\0';
 		if (!td_event_tag_valid(tag) || ++n > TD_CGI_TAGS_MAX)
@@ -180,7 +192,8 @@ enum td_err td_cgi_query_parse(const char *qs, time_t now, struct td_cgi_query *
 		}
 		if (k < 0) {
 			if (td_cgi_printable_key(p, klen))
-				rc = td_errf(TD_E_USAGE, err, errlen, "unknown parameter \"%.*s\"", (int)klen, p);
+				rc = td_errf(TD_E_USAGE, err, errlen, "unknown parameter \"%.*s\"",
+					     (int)klen, p);
 			else
 				rc = td_errf(TD_E_USAGE, err, errlen, "unknown parameter");
 			goto out;
@@ -189,15 +202,17 @@ enum td_err td_cgi_query_parse(const char *qs, time_t now, struct td_cgi_query *
 		td_buf_init(&v, TD_CGI_VALUE_MAX + 1);
 		if (!eq || !td_cgi_decode(eq + 1, len - klen - 1, &v) || v.len == 0) {
 			td_buf_cleanup(&v);
-			rc = td_errf(TD_E_USAGE, err, errlen,
-				     "%s: expected a value of 1 to %d bytes without control characters",
-				     td_cgi_keys[k], TD_CGI_VALUE_MAX);
+			rc = td_errf(
+			    TD_E_USAGE, err, errlen,
+			    "%s: expected a value of 1 to %d bytes without control characters",
+			    td_cgi_keys[k], TD_CGI_VALUE_MAX);
 			goto out;
 		}
 		if (k == K_METRIC) {
 			if (q->n_metrics == TD_GRAPH_METRICS_MAX) {
 				td_buf_cleanup(&v);
-				rc = td_errf(TD_E_USAGE, err, errlen, "metric: at most %d in one graph",
+				rc = td_errf(TD_E_USAGE, err, errlen,
+					     "metric: at most %d in one graph",
 					     TD_GRAPH_METRICS_MAX);
 				goto out;
 			}
@@ -241,7 +256,8 @@ enum td_err td_cgi_query_parse(const char *qs, time_t now, struct td_cgi_query *
 		static const int image_only[] = { K_METRIC, K_START, K_END, K_WIDTH, K_HEIGHT };
 		for (size_t i = 0; i < sizeof image_only / sizeof *image_only; i++)
 			if (seen[image_only[i]]) {
-				rc = td_errf(TD_E_USAGE, err, errlen, "%s: only for images (with format=)",
+				rc = td_errf(TD_E_USAGE, err, errlen,
+					     "%s: only for images (with format=)",
 					     td_cgi_keys[image_only[i]]);
 				goto out;
 			}
@@ -291,8 +307,8 @@ void td_cgi_url_encode(struct td_buf *out, const char *s)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
-		    *p == '-' || *p == '.' || *p == '_' || *p == '~') {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '-' || *p == '.' || *p == '_' || *p == '~') {
 			td_buf_putc(out, (char)*p);
 		} else {
 			char e[3] = { '%', hex[*p >> 4], hex[*p & 15] };
@@ -353,35 +369,35 @@ static void td_cgi_age(struct td_buf *out, long long then, time_t now)
 }
 
 static const char td_cgi_css[] =
-	"*{box-sizing:border-box}"
-	"body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',"
-	"sans-serif;color:#1f2328;background:#f4f5f7}"
-	"header{background:#1f2a44;color:#fff;padding:14px 28px}"
-	"header a{color:#fff;text-decoration:none}"
-	"header h1{margin:0;font-size:20px;font-weight:600;letter-spacing:.02em}"
-	"header p{margin:2px 0 0;color:#b8c2d9;font-size:13px}"
-	"main{max-width:1180px;margin:0 auto;padding:20px 28px 40px}"
-	"nav{font-size:13px;margin-bottom:8px}nav a{color:#2156a5}"
-	"h2{font-size:16px;margin:26px 0 10px;color:#32405e}"
-	"section.card{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:4px 18px 16px;"
-	"margin-bottom:18px}"
-	"table{border-collapse:collapse;width:100%}"
-	"td,th{padding:6px 10px;border-bottom:1px solid #eef0f3;text-align:left;vertical-align:top}"
-	"th{font-size:12px;color:#66708a;font-weight:600;text-transform:uppercase}"
-	"tr:last-child td{border-bottom:0}"
-	"td a{color:#2156a5;text-decoration:none;font-weight:500}td a:hover{text-decoration:underline}"
-	".out{color:#4b5568;font-size:13px;word-break:break-word}"
-	".age{color:#8a93a6;font-size:12px;white-space:nowrap}"
-	".state{display:inline-block;min-width:74px;text-align:center;border-radius:4px;"
-	"padding:1px 6px;font-size:12px;font-weight:700;color:#fff;background:#8a93a6}"
-	".s0{background:#2e9e5b}.s1{background:#d99a00}.s2{background:#d13b3b}.s3{background:#7b61c4}"
-	".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:14px}"
-	"figure{margin:0;background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:8px}"
-	"figure img{display:block;max-width:100%;height:auto}"
-	"figcaption{font-size:12px;color:#66708a;padding:4px 2px 0}"
-	".uom{color:#8a93a6;font-weight:400}"
-	".empty{color:#66708a}"
-	"footer{text-align:center;color:#8a93a6;font-size:12px;padding:10px}";
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:15px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',"
+    "sans-serif;color:#1f2328;background:#f4f5f7}"
+    "header{background:#1f2a44;color:#fff;padding:14px 28px}"
+    "header a{color:#fff;text-decoration:none}"
+    "header h1{margin:0;font-size:20px;font-weight:600;letter-spacing:.02em}"
+    "header p{margin:2px 0 0;color:#b8c2d9;font-size:13px}"
+    "main{max-width:1180px;margin:0 auto;padding:20px 28px 40px}"
+    "nav{font-size:13px;margin-bottom:8px}nav a{color:#2156a5}"
+    "h2{font-size:16px;margin:26px 0 10px;color:#32405e}"
+    "section.card{background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:4px 18px 16px;"
+    "margin-bottom:18px}"
+    "table{border-collapse:collapse;width:100%}"
+    "td,th{padding:6px 10px;border-bottom:1px solid #eef0f3;text-align:left;vertical-align:top}"
+    "th{font-size:12px;color:#66708a;font-weight:600;text-transform:uppercase}"
+    "tr:last-child td{border-bottom:0}"
+    "td a{color:#2156a5;text-decoration:none;font-weight:500}td a:hover{text-decoration:underline}"
+    ".out{color:#4b5568;font-size:13px;word-break:break-word}"
+    ".age{color:#8a93a6;font-size:12px;white-space:nowrap}"
+    ".state{display:inline-block;min-width:74px;text-align:center;border-radius:4px;"
+    "padding:1px 6px;font-size:12px;font-weight:700;color:#fff;background:#8a93a6}"
+    ".s0{background:#2e9e5b}.s1{background:#d99a00}.s2{background:#d13b3b}.s3{background:#7b61c4}"
+    ".graphs{display:grid;grid-template-columns:repeat(auto-fill,minmax(500px,1fr));gap:14px}"
+    "figure{margin:0;background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:8px}"
+    "figure img{display:block;max-width:100%;height:auto}"
+    "figcaption{font-size:12px;color:#66708a;padding:4px 2px 0}"
+    ".uom{color:#8a93a6;font-weight:400}"
+    ".empty{color:#66708a}"
+    "footer{text-align:center;color:#8a93a6;font-size:12px;padding:10px}";
 
 static void td_cgi_page_start(struct td_buf *b, const char *title, const char *sub)
 {
@@ -389,8 +405,9 @@ static void td_cgi_page_start(struct td_buf *b, const char *title, const char *s
 		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 		       "<title>");
 	td_cgi_html_escape(b, title);
-	td_buf_printf(b, "</title><style>%s</style></head>\n<body><header><h1><a href=\"?\">tandem</a>"
-			 "</h1><p>",
+	td_buf_printf(b,
+		      "</title><style>%s</style></head>\n<body><header><h1><a href=\"?\">tandem</a>"
+		      "</h1><p>",
 		      td_cgi_css);
 	td_cgi_html_escape(b, sub);
 	td_buf_puts(b, "</p></header>\n<main>\n");
@@ -426,9 +443,11 @@ static void td_cgi_last_read(const char *dir, struct td_cgi_last *l)
 		return;
 	if (json_object_object_get_ex(root, "last", &last) &&
 	    json_object_is_type(last, json_type_object)) {
-		if (json_object_object_get_ex(last, "time", &v) && json_object_is_type(v, json_type_int))
+		if (json_object_object_get_ex(last, "time", &v) &&
+		    json_object_is_type(v, json_type_int))
 			l->time = json_object_get_int64(v);
-		if (json_object_object_get_ex(last, "state", &v) && json_object_is_type(v, json_type_int))
+		if (json_object_object_get_ex(last, "state", &v) &&
+		    json_object_is_type(v, json_type_int))
 			l->state = json_object_get_int(v);
 		if (json_object_object_get_ex(last, "state_name", &v) &&
 		    json_object_is_type(v, json_type_string))
@@ -534,8 +553,9 @@ static void td_cgi_index(const struct td_cgi_request *rq, const struct td_cgi_qu
 	td_cgi_page_start(&b, "tandem graphs", td_buf_str(&sub));
 	td_buf_cleanup(&sub);
 	if (n == 0)
-		td_buf_puts(&b, "<p class=\"empty\">No services yet: tandemd has not stored anything "
-				"in its data directory.</p>\n");
+		td_buf_puts(&b,
+			    "<p class=\"empty\">No services yet: tandemd has not stored anything "
+			    "in its data directory.</p>\n");
 	for (size_t i = 0; i < n; i++) {
 		if (i == 0 || strcmp(v[i].host, v[i - 1].host)) {
 			if (i > 0)
@@ -569,8 +589,12 @@ static void td_cgi_index(const struct td_cgi_request *rq, const struct td_cgi_qu
 
 	char *log = td_event_log_path(rq->data_dir);
 	struct td_event_list ev;
-	struct td_event_filter f = { (long long)rq->now - 7 * 86400, (long long)rq->now + 86400, NULL,
-				     NULL, q->tags, true };
+	struct td_event_filter f = { (long long)rq->now - 7 * 86400,
+				     (long long)rq->now + 86400,
+				     NULL,
+				     NULL,
+				     q->tags,
+				     true };
 	if (td_event_read(log, &f, 15, &ev, err, sizeof err) == TD_OK && ev.n > 0) {
 		td_buf_puts(&b, "<section class=\"card\"><h2>Events of the last 7 days</h2>\n");
 		td_cgi_events_table(&b, &ev, true);
@@ -612,7 +636,8 @@ static void td_cgi_page(const struct td_cgi_request *rq, const struct td_cgi_que
 {
 	struct td_graph_service s;
 	char err[512];
-	if (td_graph_service_open(rq->data_dir, q->host, q->service, &s, err, sizeof err) != TD_OK) {
+	if (td_graph_service_open(rq->data_dir, q->host, q->service, &s, err, sizeof err) !=
+	    TD_OK) {
 		td_cgi_error(rs, 404, err);
 		return;
 	}
@@ -682,8 +707,12 @@ static void td_cgi_page(const struct td_cgi_request *rq, const struct td_cgi_que
 
 	char *log = td_event_log_path(rq->data_dir);
 	struct td_event_list ev;
-	struct td_event_filter f = { (long long)rq->now - 31 * 86400, (long long)rq->now + 86400,
-				     q->host, q->service, q->tags, false };
+	struct td_event_filter f = { (long long)rq->now - 31 * 86400,
+				     (long long)rq->now + 86400,
+				     q->host,
+				     q->service,
+				     q->tags,
+				     false };
 	if (td_event_read(log, &f, 20, &ev, err, sizeof err) == TD_OK && ev.n > 0) {
 		td_buf_puts(&b, "<section class=\"card\"><h2>Events of the last 31 days</h2>\n");
 		td_cgi_events_table(&b, &ev, true);
@@ -754,7 +783,8 @@ static void td_cgi_image(const struct td_cgi_request *rq, const struct td_cgi_qu
 	struct td_graph_service s;
 	char err[1024];
 	enum td_err rc;
-	if (td_graph_service_open(rq->data_dir, q->host, q->service, &s, err, sizeof err) != TD_OK) {
+	if (td_graph_service_open(rq->data_dir, q->host, q->service, &s, err, sizeof err) !=
+	    TD_OK) {
 		td_cgi_error(rs, 404, err);
 		return;
 	}
@@ -779,7 +809,8 @@ static void td_cgi_image(const struct td_cgi_request *rq, const struct td_cgi_qu
 	}
 	char *meta = td_xasprintf("%s/meta.json", s.dir);
 	char *log = td_event_log_path(rq->data_dir);
-	long long meta_time = td_cgi_mtime(meta, NULL), events_time = td_cgi_mtime(log, &events_size);
+	long long meta_time = td_cgi_mtime(meta, NULL),
+		  events_time = td_cgi_mtime(log, &events_size);
 	free(meta);
 	long long max_age = (q->end - q->start) / (long long)q->width;
 	if (max_age < (long long)step)
@@ -898,8 +929,8 @@ int td_cgi_main(void)
 	struct td_cgi_response rs;
 	char err[512];
 	const char *dir = getenv("TANDEM_DATA_DIR");
-	if (td_store_loc_find(&loc, dir && *dir ? NULL : getenv("TANDEM_CONF"), dir && *dir ? dir : NULL,
-			      err, sizeof err) != TD_OK) {
+	if (td_store_loc_find(&loc, dir && *dir ? NULL : getenv("TANDEM_CONF"),
+			      dir && *dir ? dir : NULL, err, sizeof err) != TD_OK) {
 		fprintf(stderr, "tandem-graph.cgi: %s\n", err);
 		memset(&rs, 0, sizeof rs);
 		td_buf_init(&rs.headers, 0);

@@ -42,35 +42,39 @@ enum {
 };
 
 static const struct td_option graph_options[] = {
-	{ 0, "data-dir", TD_ARG_REQUIRED, "DIR", "tandemd's data directory (default " STATEDIR "/rrd).",
-	  OPT_DATA },
+	{ 0, "data-dir", TD_ARG_REQUIRED, "DIR",
+	  "tandemd's data directory (default " STATEDIR "/rrd).", OPT_DATA },
 	{ 'c', "config", TD_ARG_REQUIRED, "FILE",
-	  "Take the data directory (and rrdcached) from the [tandemd] section of tandemd.conf FILE.",
+	  "Take the data directory (and rrdcached) from the [tandemd] section of tandemd.conf "
+	  "FILE.",
 	  OPT_CONF },
 	{ 's', "start", TD_ARG_REQUIRED, "TIME",
-	  "Start of the graph (default -1d): epoch seconds, now, an offset like -6h, -2d, -1w, -1y, "
+	  "Start of the graph (default -1d): epoch seconds, now, an offset like -6h, -2d, -1w, "
+	  "-1y, "
 	  "or YYYY-MM-DDTHH:MM[:SS] in local time (a trailing Z: UTC).",
 	  OPT_START },
-	{ 'e', "end", TD_ARG_REQUIRED, "TIME", "End of the graph (default now), same forms.", OPT_END },
+	{ 'e', "end", TD_ARG_REQUIRED, "TIME", "End of the graph (default now), same forms.",
+	  OPT_END },
 	{ 'o', "output", TD_ARG_REQUIRED, "FILE",
 	  "Write the image to FILE (default: standard output, never a terminal). A name ending in "
 	  ".png or .svg chooses the format.",
 	  OPT_OUT },
-	{ 0, "format", TD_ARG_REQUIRED, "png|svg", "Image format (default: by -o's extension, else png).",
-	  OPT_FORMAT },
-	{ 'W', "width", TD_ARG_REQUIRED, "PIXELS", "Width of the plot area, 100 to 2000 (default 800).",
-	  OPT_WIDTH },
-	{ 'H', "height", TD_ARG_REQUIRED, "PIXELS", "Height of the plot area, 100 to 2000 (default 200).",
-	  OPT_HEIGHT },
+	{ 0, "format", TD_ARG_REQUIRED, "png|svg",
+	  "Image format (default: by -o's extension, else png).", OPT_FORMAT },
+	{ 'W', "width", TD_ARG_REQUIRED, "PIXELS",
+	  "Width of the plot area, 100 to 2000 (default 800).", OPT_WIDTH },
+	{ 'H', "height", TD_ARG_REQUIRED, "PIXELS",
+	  "Height of the plot area, 100 to 2000 (default 200).", OPT_HEIGHT },
 	{ 'm', "metric", TD_ARG_REQUIRED, "LABEL",
 	  "Draw this metric; repeat for up to 8 metrics of one unit. Default: the service's first "
 	  "metric and every other in its unit.",
 	  OPT_METRIC },
 	{ 0, "events-tag", TD_ARG_REQUIRED, "TAGS",
-	  "Draw only events with one of these comma-separated tags (default: every event).", OPT_TAGS },
+	  "Draw only events with one of these comma-separated tags (default: every event).",
+	  OPT_TAGS },
 	{ 0, "no-events", TD_ARG_NONE, NULL, "Draw no events.", OPT_NO_EVENTS },
-	{ 'l', "list", TD_ARG_NONE, NULL, "List every host/service with its metrics and units, and exit.",
-	  OPT_LIST },
+	{ 'l', "list", TD_ARG_NONE, NULL,
+	  "List every host/service with its metrics and units, and exit.", OPT_LIST },
 	{ 'h', "help", TD_ARG_NONE, NULL, "Print this help and exit.", OPT_HELP },
 	{ 'V', "version", TD_ARG_NONE, NULL, "Print the version and exit.", OPT_VERSION },
 	TD_OPTION_END,
@@ -93,18 +97,20 @@ static void graph_usage(void)
 {
 	struct td_buf b;
 	td_buf_init(&b, 0);
-	td_buf_printf(&b,
-		      "tandem-graph (%s %s) - draws a service's metrics from tandemd's RRD files, with "
-		      "thresholds and events\n\n" GRAPH_USAGE "\n",
-		      PACKAGE_NAME, PACKAGE_VERSION);
+	td_buf_printf(
+	    &b,
+	    "tandem-graph (%s %s) - draws a service's metrics from tandemd's RRD files, with "
+	    "thresholds and events\n\n" GRAPH_USAGE "\n",
+	    PACKAGE_NAME, PACKAGE_VERSION);
 	td_options_help(&b, graph_options);
 	td_buf_putc(&b, '\n');
-	td_help_wrap(&b,
-		     "Run by a web server as tandem-graph.cgi (or with GATEWAY_INTERFACE set), it "
-		     "serves an index of hosts and services, a page per service with day, week, month "
-		     "and year graphs, and the images; the data directory then comes from "
-		     "TANDEM_DATA_DIR, else TANDEM_CONF, else the default.",
-		     0, 79);
+	td_help_wrap(
+	    &b,
+	    "Run by a web server as tandem-graph.cgi (or with GATEWAY_INTERFACE set), it "
+	    "serves an index of hosts and services, a page per service with day, week, month "
+	    "and year graphs, and the images; the data directory then comes from "
+	    "TANDEM_DATA_DIR, else TANDEM_CONF, else the default.",
+	    0, 79);
 	fputs(td_buf_str(&b), stdout);
 	td_buf_cleanup(&b);
 }
@@ -161,18 +167,22 @@ static int graph_parse(int argc, char **argv, struct graph_args *a)
 		case OPT_WIDTH:
 		case OPT_HEIGHT:
 			if (!graph_size(arg, o->id == OPT_WIDTH ? &a->width : &a->height)) {
-				snprintf(err, sizeof err, "--%s: \"%.40s\" is not a number from %d to %d",
+				snprintf(err, sizeof err,
+					 "--%s: \"%.40s\" is not a number from %d to %d",
 					 o->long_name, arg, TD_GRAPH_SIZE_MIN, TD_GRAPH_SIZE_MAX);
 				return graph_usage_error(err);
 			}
 			break;
 		case OPT_METRIC:
 			if (a->n_metrics == TD_GRAPH_METRICS_MAX)
-				return graph_usage_error("--metric: at most 8 metrics in one graph");
+				return graph_usage_error(
+				    "--metric: at most 8 metrics in one graph");
 			a->metrics[a->n_metrics++] = arg;
 			break;
 		case OPT_HELP: graph_usage(); return -1;
-		case OPT_VERSION: printf("tandem-graph (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION); return -1;
+		case OPT_VERSION:
+			printf("tandem-graph (%s) %s\n", PACKAGE_NAME, PACKAGE_VERSION);
+			return -1;
 		default:
 			if (a->target) {
 				snprintf(err, sizeof err, "unexpected argument \"%.100s\"", arg);
@@ -197,7 +207,8 @@ static int graph_list(const char *data_dir)
 		return graph_fail("%s", err);
 	for (size_t i = 0; i < n; i++) {
 		struct td_graph_service s;
-		if (td_graph_service_open(data_dir, v[i].host, v[i].service, &s, err, sizeof err) != TD_OK)
+		if (td_graph_service_open(data_dir, v[i].host, v[i].service, &s, err, sizeof err) !=
+		    TD_OK)
 			continue;
 		printf("%s/%s", v[i].host, v[i].service);
 		for (size_t k = 0; k < s.n_metrics; k++)
@@ -269,7 +280,8 @@ static int graph_draw(const struct graph_args *a, const struct td_store_loc *loc
 	size_t idx[TD_GRAPH_METRICS_MAX], n_idx;
 	struct td_event_list events = { 0 };
 	struct td_graph_image img = { 0 };
-	if (td_graph_select(&svc, a->metrics, a->n_metrics, idx, &n_idx, err, sizeof err) != TD_OK) {
+	if (td_graph_select(&svc, a->metrics, a->n_metrics, idx, &n_idx, err, sizeof err) !=
+	    TD_OK) {
 		graph_fail("%s", err);
 		goto out;
 	}

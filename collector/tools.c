@@ -174,10 +174,11 @@ enum td_err td_time_parse(const char *text, time_t now, time_t *out, char *err, 
 	if (td_time_offset(text, now, out) || td_time_iso(text, out))
 		return TD_OK;
 bad:
-	return td_errf(TD_E_USAGE, err, errlen,
-		       "\"%.*s\" is not a time: expected epoch seconds, now, an offset like -1h or -2d, "
-		       "or YYYY-MM-DDTHH:MM[:SS]",
-		       TD_TIME_TEXT_MAX, text);
+	return td_errf(
+	    TD_E_USAGE, err, errlen,
+	    "\"%.*s\" is not a time: expected epoch seconds, now, an offset like -1h or -2d, "
+	    "or YYYY-MM-DDTHH:MM[:SS]",
+	    TD_TIME_TEXT_MAX, text);
 }
 
 char *td_time_format(time_t t, char *buf, size_t len)

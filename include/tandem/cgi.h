@@ -33,7 +33,7 @@
 
 #define TD_CGI_QUERY_MAX 4096 /* bytes of QUERY_STRING */
 #define TD_CGI_VALUE_MAX 255  /* bytes of one decoded value */
-#define TD_CGI_TAGS_MAX 8     /* tags in one tag= list */
+#define TD_CGI_TAGS_MAX	 8    /* tags in one tag= list */
 
 enum td_cgi_view { TD_CGI_INDEX, TD_CGI_PAGE, TD_CGI_IMAGE };
 
@@ -64,11 +64,11 @@ void td_cgi_html_escape(struct td_buf *out, const char *s);
 
 /* One request, as the web server describes it. */
 struct td_cgi_request {
-	const char *method;        /* REQUEST_METHOD */
-	const char *query;         /* QUERY_STRING */
+	const char *method;	   /* REQUEST_METHOD */
+	const char *query;	   /* QUERY_STRING */
 	const char *if_none_match; /* HTTP_IF_NONE_MATCH, or NULL */
 	const char *data_dir;
-	const char *rrdcached;     /* or NULL */
+	const char *rrdcached; /* or NULL */
 	time_t now;
 };
 
@@ -77,7 +77,7 @@ struct td_cgi_response {
 	struct td_buf headers; /* "Name: value\r\n" lines, without Status */
 	unsigned char *body;
 	size_t body_len;
-	bool head; /* a HEAD request: headers only */
+	bool head;     /* a HEAD request: headers only */
 	char log[512]; /* for the web server's error log (stderr), or "" */
 };
 

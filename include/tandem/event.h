@@ -37,16 +37,17 @@
 #include "tandem/error.h"
 
 #define TD_EVENT_LINE_MAX 4096 /* PIPE_BUF on Linux, newline included */
-#define TD_EVENT_TAG_MAX 32
+#define TD_EVENT_TAG_MAX  32
 #define TD_EVENT_NAME_MAX 255 /* host and service, before escaping */
-#define TD_EVENT_CUT "...[truncated]"
-#define TD_EVENT_HEADER "# tandem events log, format 1: TIME<TAB>TAG<TAB>HOST<TAB>SERVICE<TAB>TEXT\n"
+#define TD_EVENT_CUT	  "...[truncated]"
+#define TD_EVENT_HEADER                                                                            \
+	"# tandem events log, format 1: TIME<TAB>TAG<TAB>HOST<TAB>SERVICE<TAB>TEXT\n"
 
 struct td_event {
 	long long time;
 	char *tag;
 	char *host, *service; /* "" when the event concerns every host / service */
-	char *text;           /* unescaped: may hold any byte but NUL */
+	char *text;	      /* unescaped: may hold any byte but NUL */
 };
 
 void td_event_cleanup(struct td_event *e);
@@ -72,10 +73,10 @@ enum td_err td_event_append(const char *path, const struct td_event *e, char *er
 
 /* Which events a graph draws. */
 struct td_event_filter {
-	long long start, end;    /* the graph's range, inclusive */
+	long long start, end;	    /* the graph's range, inclusive */
 	const char *host, *service; /* the graph's service; NULL matches only global events */
-	const char *tags;        /* comma-separated tags to keep, or NULL for every tag */
-	bool any_scope;          /* every host and service (an overview), not one graph's */
+	const char *tags;	    /* comma-separated tags to keep, or NULL for every tag */
+	bool any_scope;		    /* every host and service (an overview), not one graph's */
 };
 
 /* True when e falls in the filter's range, tag list and scope. */
@@ -85,7 +86,7 @@ struct td_event_list {
 	struct td_event *v;
 	size_t n;
 	size_t malformed; /* lines skipped as unparsable */
-	size_t dropped;   /* matches left out to respect max (the oldest go) */
+	size_t dropped;	  /* matches left out to respect max (the oldest go) */
 };
 
 /*

@@ -25,20 +25,20 @@
 #include "tandem/event.h"
 #include "tandem/meta.h"
 
-#define TD_GRAPH_METRICS_MAX 8  /* lines in one graph */
-#define TD_GRAPH_EVENTS_MAX 20  /* vertical lines in one graph (the latest) */
+#define TD_GRAPH_METRICS_MAX  8	  /* lines in one graph */
+#define TD_GRAPH_EVENTS_MAX   20  /* vertical lines in one graph (the latest) */
 #define TD_GRAPH_SEGMENTS_MAX 200 /* threshold changes drawn in one graph, per line */
-#define TD_GRAPH_SIZE_MIN 100   /* width and height, pixels of the plot area */
-#define TD_GRAPH_SIZE_MAX 2000
-#define TD_GRAPH_SPAN_MIN 60LL  /* seconds shown, at least and at most */
-#define TD_GRAPH_SPAN_MAX (3653LL * 86400) /* ten years and their leap days */
+#define TD_GRAPH_SIZE_MIN     100 /* width and height, pixels of the plot area */
+#define TD_GRAPH_SIZE_MAX     2000
+#define TD_GRAPH_SPAN_MIN     60LL	       /* seconds shown, at least and at most */
+#define TD_GRAPH_SPAN_MAX     (3653LL * 86400) /* ten years and their leap days */
 
 enum td_graph_format { TD_GRAPH_PNG, TD_GRAPH_SVG };
 
 struct td_graph_metric {
-	char *label;          /* the metric's name, decoded */
+	char *label;	      /* the metric's name, decoded */
 	char uom[TD_UOM_MAX]; /* "", "s", "%", "B", "c", ... */
-	char *path;           /* its RRD file */
+	char *path;	      /* its RRD file */
 };
 
 /* A service as found in the data directory. */
@@ -118,7 +118,7 @@ struct td_graph_request {
 	unsigned width, height;
 	enum td_graph_format format;
 	const struct td_event_list *events; /* may be NULL */
-	const char *rrdcached; /* flush through this daemon first, or NULL */
+	const char *rrdcached;		    /* flush through this daemon first, or NULL */
 };
 
 /* The arguments of rrd_graph_v for r ("graph", "-", options, elements). */
@@ -155,7 +155,8 @@ const char *td_graph_daemon(const char *rrdcached);
 /* The newest update time and smallest step of the RRD at path (for HTTP caching). */
 enum td_err td_graph_rrd_stat(const char *path, long long *last_update, unsigned long *step);
 
-/* Appends text usable in a legend: no control bytes or broken UTF-8, ':' escaped, at most max bytes. */
+/* Appends text usable in a legend: no control bytes or broken UTF-8, ':' escaped, at most max
+ * bytes. */
 void td_graph_legend_text(struct td_buf *out, const char *text, size_t max);
 
 /* "5", "0.5 s", "1 GiB": a threshold or value in a metric's unit, for people. */

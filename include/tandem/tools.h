@@ -33,7 +33,7 @@
 #define TD_TIME_TEXT_MAX 32
 
 struct td_store_loc {
-	char *data_dir;  /* never NULL after td_store_loc_find */
+	char *data_dir;	 /* never NULL after td_store_loc_find */
 	char *rrdcached; /* tandemd's rrdcached address, or NULL */
 };
 

@@ -41,12 +41,15 @@ static void test_format_table(void **state)
 		long long t;
 		const char *tag, *host, *service, *text, *want;
 	} cases[] = {
-		{ 1718000000, "deploy", "", "", "shop 1.4.2", "1718000000\tdeploy\t\t\tshop 1.4.2\n" },
+		{ 1718000000, "deploy", "", "", "shop 1.4.2",
+		  "1718000000\tdeploy\t\t\tshop 1.4.2\n" },
 		{ 0, "a", "web1", "", "", "0\ta\tweb1\t\t\n" },
-		{ 5, "x.y-z_1", "web1", "Root partition", "ok", "5\tx.y-z_1\tweb1\tRoot partition\tok\n" },
+		{ 5, "x.y-z_1", "web1", "Root partition", "ok",
+		  "5\tx.y-z_1\tweb1\tRoot partition\tok\n" },
 		{ 5, "t", "", "", "a\tb\nc\rd\\e", "5\tt\t\t\ta\\tb\\nc\\rd\\\\e\n" },
 		{ 5, "t", "h\tx", "s\n", "", "5\tt\th\\tx\ts\\n\t\n" },
-		{ 5, "t", "", "", "bell\a esc\x1b del\x7f", "5\tt\t\t\tbell\\x07 esc\\x1b del\\x7f\n" },
+		{ 5, "t", "", "", "bell\a esc\x1b del\x7f",
+		  "5\tt\t\t\tbell\\x07 esc\\x1b del\\x7f\n" },
 		{ 5, "t", "", "", "quotes \"'` <b>&amp;", "5\tt\t\t\tquotes \"'` <b>&amp;\n" },
 		{ 5, "t", "", "", "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80",
 		  "5\tt\t\t\tcaf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x9a\x80\n" },
@@ -74,7 +77,7 @@ static void test_format_refuses(void **state)
 	assert_null(line_of(5, "de ploy", "", "", "x"));
 	assert_null(line_of(5, "tab\t", "", "", "x"));
 	assert_null(line_of(5, "abcdefghijabcdefghijabcdefghijabc", "", "", "x")); /* 33 */
-	assert_null(line_of(5, "t", "", "svc", "x"));                          /* service, no host */
+	assert_null(line_of(5, "t", "", "svc", "x")); /* service, no host */
 	assert_null(line_of(-1, "t", "", "", "x"));
 	assert_null(line_of(253402300800LL, "t", "", "", "x"));
 	assert_null(line_of(5, "t", longname, "", "x"));
@@ -162,15 +165,15 @@ static void test_parse_rejects(void **state)
 	static const char *const bad[] = {
 		"",
 		"1718000000",
-		"1718000000\tdeploy\t\t",                 /* 4 fields */
-		"1718000000\tdeploy\t\t\ttext\textra",    /* 6 fields */
+		"1718000000\tdeploy\t\t",	       /* 4 fields */
+		"1718000000\tdeploy\t\t\ttext\textra", /* 6 fields */
 		"x\tdeploy\t\t\ttext",
 		"-5\tdeploy\t\t\ttext",
 		" 5\tdeploy\t\t\ttext",
 		"253402300800\tdeploy\t\t\ttext",
 		"5\t\t\t\ttext",
 		"5\tbad tag\t\t\ttext",
-		"5\tdeploy\t\tsvc\ttext",                 /* service without host */
+		"5\tdeploy\t\tsvc\ttext", /* service without host */
 		"5\tdeploy\t\t\tbad \\q escape",
 		"5\tdeploy\t\t\ttrailing \\",
 		"5\tdeploy\t\t\tshort \\x4",

@@ -1,4 +1,5 @@
-/* test_graph.c - graph.c: threshold history to step lines, metric selection, rrd_graph arguments, rendering. */
+/* test_graph.c - graph.c: threshold history to step lines, metric selection, rrd_graph arguments,
+ * rendering. */
 #include "config.h"
 
 #include <setjmp.h>
@@ -55,12 +56,10 @@ static void test_thresholds(void **state)
 {
 	(void)state;
 	const struct td_meta_change h[] = {
-		ch(100, "load1", "5", "10"),
-		ch(100, "load5", "4", "8"),
+		ch(100, "load1", "5", "10"),	 ch(100, "load5", "4", "8"),
 		ch(200, "load1", "6", "10"), /* warn up; crit unchanged: crit stays one segment */
 		ch(300, "load1", "", "10"),  /* warn removed: a gap */
-		ch(400, "load1", "10:", "@2:3"),
-		ch(500, "load1", "~:7", "1:20"),
+		ch(400, "load1", "10:", "@2:3"), ch(500, "load1", "~:7", "1:20"),
 	};
 	/* the whole history */
 	check_lines(h, N(h), "load1", 0, 1000,
@@ -75,18 +74,22 @@ static void test_thresholds(void **state)
 	check_lines(h, N(h), "nope", 0, 1000, "");
 	/* the order in the file does not matter, except among equal times */
 	const struct td_meta_change shuffled[] = {
-		ch(300, "x", "3", ""), ch(100, "x", "1", ""), ch(200, "x", "2", ""),
+		ch(300, "x", "3", ""),
+		ch(100, "x", "1", ""),
+		ch(200, "x", "2", ""),
 		ch(200, "x", "2.5", ""),
 	};
 	check_lines(shuffled, N(shuffled), "x", 0, 400, "w+ 100-200:1 200-300:2.5 300-400:3");
 	/* garbage in the file is skipped, not drawn as 0 */
 	const struct td_meta_change junk[] = {
-		ch(100, "x", "abc", "1..2"), ch(200, "x", "-5:-1", "~:"), ch(300, "x", "@~:0", ""),
+		ch(100, "x", "abc", "1..2"),
+		ch(200, "x", "-5:-1", "~:"),
+		ch(300, "x", "@~:0", ""),
 	};
 	check_lines(junk, N(junk), "x", 0, 400, "w- 200-300:-5 | w+ 200-300:-1 300-400:0");
 	/* more changes than a line holds: the latest are kept */
 	struct td_meta_change *many = calloc(3 * TD_GRAPH_SEGMENTS_MAX, sizeof *many);
-	char (*vals)[16] = calloc(3 * TD_GRAPH_SEGMENTS_MAX, 16);
+	char(*vals)[16] = calloc(3 * TD_GRAPH_SEGMENTS_MAX, 16);
 	for (size_t i = 0; i < 3 * TD_GRAPH_SEGMENTS_MAX; i++) {
 		snprintf(vals[i], 16, "%zu", i + 1);
 		many[i] = ch((long)(10 * i), "m", vals[i], "");
@@ -133,7 +136,7 @@ static char *make_store(void)
 		const char *service, *label;
 	} files[] = {
 		{ "load", "load1" }, { "load", "load5" }, { "disk", "/" }, { "disk", "/var" },
-		{ "disk", "pct" }, { "bare", "b" }, { "bare", "a" },
+		{ "disk", "pct" },   { "bare", "b" },	  { "bare", "a" },
 	};
 	long now = (long)time(NULL);
 	for (size_t i = 0; i < N(files); i++) {
@@ -162,21 +165,23 @@ static char *make_store(void)
 	}
 	char *meta = td_xasprintf("%s/web1/load/meta.json", dir);
 	FILE *f = fopen(meta, "w");
-	fprintf(f,
-		"{\"format\":1,\"metrics\":{\"load1\":{\"uom\":\"\",\"warn\":\"5\",\"crit\":\"10\"},"
-		"\"load5\":{\"uom\":\"\",\"warn\":\"4\",\"crit\":\"8\"},"
-		"\"gone\":{\"uom\":\"\"}},"
-		"\"thresholds\":[{\"time\":%ld,\"label\":\"load1\",\"warn\":\"6\",\"crit\":\"12\"},"
-		"{\"time\":%ld,\"label\":\"load1\",\"warn\":\"5\",\"crit\":\"10\"},"
-		"{\"time\":%ld,\"label\":\"load5\",\"warn\":\"4\",\"crit\":\"8\"}]}\n",
-		now - 90000, now - 3600, now - 90000);
+	fprintf(
+	    f,
+	    "{\"format\":1,\"metrics\":{\"load1\":{\"uom\":\"\",\"warn\":\"5\",\"crit\":\"10\"},"
+	    "\"load5\":{\"uom\":\"\",\"warn\":\"4\",\"crit\":\"8\"},"
+	    "\"gone\":{\"uom\":\"\"}},"
+	    "\"thresholds\":[{\"time\":%ld,\"label\":\"load1\",\"warn\":\"6\",\"crit\":\"12\"},"
+	    "{\"time\":%ld,\"label\":\"load1\",\"warn\":\"5\",\"crit\":\"10\"},"
+	    "{\"time\":%ld,\"label\":\"load5\",\"warn\":\"4\",\"crit\":\"8\"}]}\n",
+	    now - 90000, now - 3600, now - 90000);
 	fclose(f);
 	free(meta);
 	meta = td_xasprintf("%s/web1/disk/meta.json", dir);
 	f = fopen(meta, "w");
-	fputs("{\"metrics\":{\"/\":{\"uom\":\"B\"},\"pct\":{\"uom\":\"%\"},\"/var\":{\"uom\":\"B\"}},"
-	      "\"thresholds\":[]}\n",
-	      f);
+	fputs(
+	    "{\"metrics\":{\"/\":{\"uom\":\"B\"},\"pct\":{\"uom\":\"%\"},\"/var\":{\"uom\":\"B\"}},"
+	    "\"thresholds\":[]}\n",
+	    f);
 	fclose(f);
 	free(meta);
 	return dir;
@@ -232,8 +237,9 @@ static void test_service_and_select(void **state)
 	/* names that are not there, or that would climb out, are not found */
 	static const struct {
 		const char *host, *service;
-	} bad[] = { { "web1", "nope" }, { "..", "web1" }, { "web1/..", "load" }, { ".", "." },
-		    { "", "" }, { "web1", "../../etc" }, { "web1/load", "" } };
+	} bad[] = { { "web1", "nope" }, { "..", "web1" }, { "web1/..", "load" },
+		    { ".", "." },	{ "", "" },	  { "web1", "../../etc" },
+		    { "web1/load", "" } };
 	for (size_t i = 0; i < N(bad); i++)
 		if (td_graph_service_open(dir, bad[i].host, bad[i].service, &s, err, sizeof err) !=
 		    TD_E_NOTFOUND)
@@ -241,7 +247,8 @@ static void test_service_and_select(void **state)
 	/* a link that leads out of the data directory is refused */
 	char *link = td_xasprintf("%s/web1/out", dir);
 	assert_int_equal(symlink("/tmp", link), 0);
-	assert_int_equal(td_graph_service_open(dir, "web1", "out", &s, err, sizeof err), TD_E_NOTFOUND);
+	assert_int_equal(td_graph_service_open(dir, "web1", "out", &s, err, sizeof err),
+			 TD_E_NOTFOUND);
 	free(link);
 
 	struct td_graph_entry *list;
@@ -275,7 +282,8 @@ static void test_args(void **state)
 	(void)state;
 	struct td_graph_metric m[2] = { { "load:1", "", "/data/a:b/load%3A1.rrd" },
 					{ "pct", "%", "/data/p.rrd" } };
-	struct td_meta_change h[] = { ch(1000, "load:1", "5", "10"), ch(2000, "load:1", "6", "10") };
+	struct td_meta_change h[] = { ch(1000, "load:1", "5", "10"),
+				      ch(2000, "load:1", "6", "10") };
 	struct td_graph_service s = { "web1", "load", "/data", m, 2, { NULL, 0, h, 2 } };
 	struct td_event ev[2] = { { 1500, "deploy", "", "", "v1: done\\now" },
 				  { 1600, "flag", "", "", "x" } };
@@ -294,18 +302,21 @@ static void test_args(void **state)
 	assert_false(has_arg(&a, "--daemon"));
 	assert_false(has_arg(&a, "--base=1024"));
 	/* ':' in a file name is escaped inside a DEF */
-	assert_string_equal(find_arg(&a, "DEF:v0="), "DEF:v0=/data/a\\:b/load%3A1.rrd:value:AVERAGE");
+	assert_string_equal(find_arg(&a, "DEF:v0="),
+			    "DEF:v0=/data/a\\:b/load%3A1.rrd:value:AVERAGE");
 	assert_true(has_arg(&a, "DEF:lo0="));
 	assert_true(has_arg(&a, "AREA:band0#"));
 	/* the legend escapes ':' too */
 	assert_true(has_arg(&a, "LINE1.5:v0#1F77B4:load\\:1 "));
 	/* thresholds: warn steps from 5 to 6 at 2000, crit 10 from 1000 on */
-	assert_string_equal(find_arg(&a, "CDEF:th0="),
-			    "CDEF:th0=v0,POP,TIME,1000,LT,UNKN,TIME,2000,LT,5,TIME,2000,LT,UNKN,TIME,3000,"
-			    "LT,6,UNKN,IF,IF,IF,IF");
+	assert_string_equal(
+	    find_arg(&a, "CDEF:th0="),
+	    "CDEF:th0=v0,POP,TIME,1000,LT,UNKN,TIME,2000,LT,5,TIME,2000,LT,UNKN,TIME,3000,"
+	    "LT,6,UNKN,IF,IF,IF,IF");
 	assert_string_equal(find_arg(&a, "CDEF:th1="),
 			    "CDEF:th1=v0,POP,TIME,1000,LT,UNKN,TIME,3000,LT,10,UNKN,IF,IF");
-	assert_string_equal(find_arg(&a, "LINE1:th0#"), "LINE1:th0#E69F00:warn 5 -> 6\\l:dashes=6,3");
+	assert_string_equal(find_arg(&a, "LINE1:th0#"),
+			    "LINE1:th0#E69F00:warn 5 -> 6\\l:dashes=6,3");
 	assert_string_equal(find_arg(&a, "LINE1:th1#"), "LINE1:th1#D62728:crit 10\\l:dashes=6,3");
 	/* events: their text with ':' escaped and no backslash left to start a directive */
 	const char *vr = find_arg(&a, "VRULE:1500#");
@@ -345,7 +356,9 @@ static void test_render(void **state)
 	long long now = (long long)time(NULL);
 	struct td_event ev = { now - 1800, "deploy", "web1", "", "shop <1.4.2> & more" };
 	struct td_event_list el = { &ev, 1, 0, 0 };
-	struct td_graph_request r = { &s, idx, n, now - 7200, now, 400, 100, TD_GRAPH_SVG, &el, NULL };
+	struct td_graph_request r = {
+		&s, idx, n, now - 7200, now, 400, 100, TD_GRAPH_SVG, &el, NULL
+	};
 	struct td_graph_image img;
 	assert_int_equal(td_graph_render(&r, &img, err, sizeof err), TD_OK);
 	assert_true(img.len > 10000);

@@ -18,7 +18,7 @@
 #include "tandem/cgi.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define NOW 1718000000LL
+#define NOW  1718000000LL
 
 static void test_query_hostile(void **state)
 {
@@ -28,8 +28,9 @@ static void test_query_hostile(void **state)
 	memset(huge + 5, 'a', sizeof huge - 6);
 	memcpy(long_value, "host=a&service=", 15);
 	memset(long_value + 15, 'b', 256);
-	snprintf(nine, sizeof nine, "host=a&service=b&format=png%s",
-		 "&metric=1&metric=2&metric=3&metric=4&metric=5&metric=6&metric=7&metric=8&metric=9");
+	snprintf(
+	    nine, sizeof nine, "host=a&service=b&format=png%s",
+	    "&metric=1&metric=2&metric=3&metric=4&metric=5&metric=6&metric=7&metric=8&metric=9");
 	const char *const bad[] = {
 		huge,
 		long_value,
@@ -133,7 +134,8 @@ static void test_query_good(void **state)
 	assert_int_equal(q.view, TD_CGI_INDEX);
 	assert_int_equal(td_cgi_query_parse("", (time_t)NOW, &q, err, sizeof err), TD_OK);
 	assert_int_equal(q.view, TD_CGI_INDEX);
-	assert_int_equal(td_cgi_query_parse("tag=deploy,config", (time_t)NOW, &q, err, sizeof err), TD_OK);
+	assert_int_equal(td_cgi_query_parse("tag=deploy,config", (time_t)NOW, &q, err, sizeof err),
+			 TD_OK);
 	assert_int_equal(q.view, TD_CGI_INDEX);
 	assert_string_equal(q.tags, "deploy,config");
 	td_cgi_query_cleanup(&q);
@@ -147,10 +149,11 @@ static void test_query_good(void **state)
 	td_cgi_query_cleanup(&q);
 
 	/* a service or metric may hold '/': it is encoded into one component */
-	assert_int_equal(td_cgi_query_parse("service=disk%20%2Fvar&host=h&format=svg&metric=%2F&metric="
-					    "%2Fvar&width=2000&height=100&start=-1y&end=now&tag=deploy",
-					    (time_t)NOW, &q, err, sizeof err),
-			 TD_OK);
+	assert_int_equal(
+	    td_cgi_query_parse("service=disk%20%2Fvar&host=h&format=svg&metric=%2F&metric="
+			       "%2Fvar&width=2000&height=100&start=-1y&end=now&tag=deploy",
+			       (time_t)NOW, &q, err, sizeof err),
+	    TD_OK);
 	assert_int_equal(q.view, TD_CGI_IMAGE);
 	assert_string_equal(q.service, "disk /var");
 	assert_int_equal(q.n_metrics, 2);
@@ -164,22 +167,23 @@ static void test_query_good(void **state)
 	td_cgi_query_cleanup(&q);
 
 	/* defaults: the last day, the page's size; and absolute times */
-	assert_int_equal(td_cgi_query_parse("host=h&service=s&format=png", (time_t)NOW, &q, err,
-					    sizeof err),
-			 TD_OK);
+	assert_int_equal(
+	    td_cgi_query_parse("host=h&service=s&format=png", (time_t)NOW, &q, err, sizeof err),
+	    TD_OK);
 	assert_int_equal(q.start, NOW - 86400);
 	assert_int_equal(q.end, NOW);
 	assert_true(q.width >= TD_GRAPH_SIZE_MIN && q.height >= TD_GRAPH_SIZE_MIN);
 	td_cgi_query_cleanup(&q);
-	assert_int_equal(td_cgi_query_parse("host=h&service=s&format=png&start=2024-06-01T00%3A00Z&end="
-					    "1718000000",
-					    (time_t)NOW, &q, err, sizeof err),
-			 TD_OK);
+	assert_int_equal(
+	    td_cgi_query_parse("host=h&service=s&format=png&start=2024-06-01T00%3A00Z&end="
+			       "1718000000",
+			       (time_t)NOW, &q, err, sizeof err),
+	    TD_OK);
 	assert_int_equal(q.start, 1717200000);
 	td_cgi_query_cleanup(&q);
 	/* ten years back is the limit */
-	assert_int_equal(td_cgi_query_parse("host=h&service=s&format=png&start=-3653d", (time_t)NOW, &q,
-					    err, sizeof err),
+	assert_int_equal(td_cgi_query_parse("host=h&service=s&format=png&start=-3653d", (time_t)NOW,
+					    &q, err, sizeof err),
 			 TD_OK);
 	td_cgi_query_cleanup(&q);
 }
@@ -225,12 +229,14 @@ static char *make_store(void)
 	}
 	char *meta = td_xasprintf("%s/meta.json", d);
 	FILE *f = fopen(meta, "w");
-	fprintf(f,
-		"{\"last\":{\"time\":%ld,\"state\":2,\"state_name\":\"CRITICAL\",\"output\":\"LOAD "
-		"<b>CRITICAL</b>\"},\"metrics\":{\"load1\":{\"uom\":\"\",\"warn\":\"5\",\"crit\":\"10\"},"
-		"\"load5\":{\"uom\":\"\"}},\"thresholds\":[{\"time\":%ld,\"label\":\"load1\",\"warn\":"
-		"\"5\",\"crit\":\"10\"}]}\n",
-		now - 30, now - 86400);
+	fprintf(
+	    f,
+	    "{\"last\":{\"time\":%ld,\"state\":2,\"state_name\":\"CRITICAL\",\"output\":\"LOAD "
+	    "<b>CRITICAL</"
+	    "b>\"},\"metrics\":{\"load1\":{\"uom\":\"\",\"warn\":\"5\",\"crit\":\"10\"},"
+	    "\"load5\":{\"uom\":\"\"}},\"thresholds\":[{\"time\":%ld,\"label\":\"load1\",\"warn\":"
+	    "\"5\",\"crit\":\"10\"}]}\n",
+	    now - 30, now - 86400);
 	fclose(f);
 	free(meta);
 	free(d);
@@ -257,7 +263,8 @@ static struct answer ask(const char *dir, const char *method, const char *query,
 	struct td_cgi_response rs;
 	td_cgi_handle(&rq, &rs);
 	struct answer a = { rs.status, td_xstrdup(td_buf_str(&rs.headers)),
-			    rs.body ? td_xstrndup((const char *)rs.body, rs.body_len) : td_xstrdup(""),
+			    rs.body ? td_xstrndup((const char *)rs.body, rs.body_len)
+				    : td_xstrdup(""),
 			    rs.body_len };
 	td_cgi_response_cleanup(&rs);
 	return a;
@@ -297,8 +304,9 @@ static void test_requests(void **state)
 	assert_int_equal(a.status, 200);
 	/* four periods, each a png and a zoomed svg */
 	size_t imgs = 0;
-	for (const char *p = a.body; (p = strstr(p, "<img src=\"?host=web1&amp;service=load&amp;"
-						    "metric=load1&amp;metric=load5&amp;format=png"));
+	for (const char *p = a.body;
+	     (p = strstr(p, "<img src=\"?host=web1&amp;service=load&amp;"
+			    "metric=load1&amp;metric=load5&amp;format=png"));
 	     p++)
 		imgs++;
 	assert_int_equal(imgs, 4);
@@ -334,7 +342,8 @@ static void test_requests(void **state)
 	answer_free(&a);
 	/* a new event changes the image, and so its ETag */
 	char *log = td_event_log_path(dir), err[256];
-	struct td_event e = { (long long)time(NULL) - 60, "flag", "", "", "checkout v2 with more text" };
+	struct td_event e = { (long long)time(NULL) - 60, "flag", "", "",
+			      "checkout v2 with more text" };
 	assert_int_equal(td_event_append(log, &e, err, sizeof err), TD_OK);
 	free(log);
 	a = ask(dir, "GET", "host=web1&service=load&format=png&start=-2h", etag);

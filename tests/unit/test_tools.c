@@ -16,7 +16,7 @@
 #include "tandem/tools.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
-#define NOW 1718000000LL /* 2024-06-10T06:13:20Z */
+#define NOW  1718000000LL /* 2024-06-10T06:13:20Z */
 
 static void test_time_good(void **state)
 {
@@ -53,7 +53,8 @@ static void test_time_good(void **state)
 		if (td_time_parse(cases[i].text, (time_t)NOW, &t, err, sizeof err) != TD_OK)
 			fail_msg("\"%s\": %s", cases[i].text, err);
 		if ((long long)t != cases[i].want)
-			fail_msg("\"%s\": got %lld, want %lld", cases[i].text, (long long)t, cases[i].want);
+			fail_msg("\"%s\": got %lld, want %lld", cases[i].text, (long long)t,
+				 cases[i].want);
 	}
 }
 
@@ -65,12 +66,15 @@ static void test_time_local(void **state)
 	tzset();
 	time_t a, b;
 	char err[256];
-	assert_int_equal(td_time_parse("2024-06-10T06:13:20", (time_t)NOW, &a, err, sizeof err), TD_OK);
-	assert_int_equal(td_time_parse("2024-06-10T06:13:20Z", (time_t)NOW, &b, err, sizeof err), TD_OK);
+	assert_int_equal(td_time_parse("2024-06-10T06:13:20", (time_t)NOW, &a, err, sizeof err),
+			 TD_OK);
+	assert_int_equal(td_time_parse("2024-06-10T06:13:20Z", (time_t)NOW, &b, err, sizeof err),
+			 TD_OK);
 	assert_int_equal(a, b);
 	setenv("TZ", "Europe/Berlin", 1);
 	tzset();
-	assert_int_equal(td_time_parse("2024-06-10T08:13:20", (time_t)NOW, &a, err, sizeof err), TD_OK);
+	assert_int_equal(td_time_parse("2024-06-10T08:13:20", (time_t)NOW, &a, err, sizeof err),
+			 TD_OK);
 	assert_int_equal((long long)a, NOW); /* CEST is UTC+2 */
 	char buf[32];
 	assert_string_equal(td_time_format((time_t)NOW, buf, sizeof buf), "2024-06-10 08:13");
@@ -82,14 +86,51 @@ static void test_time_bad(void **state)
 {
 	(void)state;
 	static const char *const bad[] = {
-		"", " ", "now ", " now", "NOW", "yesterday", "-", "+", "-h", "--1h", "-1x",
-		"-1hh", "-1h30m", "1h", "now-", "now1h", "-1.5h", "-1e3", "0x10", "1e9", "12abc",
-		"253402300800", "99999999999999999999", "-100000000y", "-3153600001",
-		"2024-13-01", "2024-00-10", "2024-02-30", "2023-02-29", "2024-06-31", "2024-06-10T24:00",
-		"2024-06-10T23:60", "2024-06-10T23:59:60", "2024-6-10", "2024-06-10 12:00",
-		"2024-06-10T12", "2024-06-10T12:00:00ZZ", "1969-12-31T23:59:59Z", "2024-06-10T1:00",
-		"2024-06-10T12:00:00+02:00", "+0000-01-01", "-1h\n", "now\x01",
-		"-9999999999999y", "123456789012345678901234567890123",
+		"",
+		" ",
+		"now ",
+		" now",
+		"NOW",
+		"yesterday",
+		"-",
+		"+",
+		"-h",
+		"--1h",
+		"-1x",
+		"-1hh",
+		"-1h30m",
+		"1h",
+		"now-",
+		"now1h",
+		"-1.5h",
+		"-1e3",
+		"0x10",
+		"1e9",
+		"12abc",
+		"253402300800",
+		"99999999999999999999",
+		"-100000000y",
+		"-3153600001",
+		"2024-13-01",
+		"2024-00-10",
+		"2024-02-30",
+		"2023-02-29",
+		"2024-06-31",
+		"2024-06-10T24:00",
+		"2024-06-10T23:60",
+		"2024-06-10T23:59:60",
+		"2024-6-10",
+		"2024-06-10 12:00",
+		"2024-06-10T12",
+		"2024-06-10T12:00:00ZZ",
+		"1969-12-31T23:59:59Z",
+		"2024-06-10T1:00",
+		"2024-06-10T12:00:00+02:00",
+		"+0000-01-01",
+		"-1h\n",
+		"now\x01",
+		"-9999999999999y",
+		"123456789012345678901234567890123",
 	};
 	for (size_t i = 0; i < N(bad); i++) {
 		time_t t = 12345;
