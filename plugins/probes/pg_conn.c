@@ -66,7 +66,8 @@ void td_pg_params_cleanup(struct td_pg_params *p)
 }
 
 /* Appends keyword=value; explicit ones (-H, -P, ...) override connection strings and -o. */
-static void pg_params_push(struct td_pg_params *p, const char *key, const char *value, bool explicit)
+static void pg_params_push(struct td_pg_params *p, const char *key, const char *value,
+			   bool explicit)
 {
 	if (p->n == p->cap) {
 		p->cap = p->cap ? p->cap * 2 : 16;
@@ -123,8 +124,8 @@ static enum td_err pg_params_conninfo(struct td_pg_params *p, const char *opt, c
 		if (!o->val)
 			continue;
 		if (!strcmp(o->keyword, "port") && !pg_port_list_ok(o->val) && rc == TD_OK)
-			rc = td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\" is not a port (1 to 65535)",
-				     opt, o->val);
+			rc = td_errf(TD_E_USAGE, err, errlen,
+				     "%s: \"%s\" is not a port (1 to 65535)", opt, o->val);
 		pg_params_push(p, o->keyword, o->val, false);
 		td_wipe(o->val, strlen(o->val)); /* it may be a password */
 	}
@@ -144,8 +145,8 @@ enum td_err td_pg_params_option(struct td_pg_params *p, int id, const char *arg,
 		return TD_OK;
 	case TD_PG_OPT_PORT:
 		if (td_parse_uint(arg, 1, 65535, &port) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "-P: \"%s\" is not a port (1 to 65535)",
-				       arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-P: \"%s\" is not a port (1 to 65535)", arg);
 		pg_params_push(p, "port", arg, true);
 		return TD_OK;
 	case TD_PG_OPT_DBNAME:
@@ -158,13 +159,9 @@ enum td_err td_pg_params_option(struct td_pg_params *p, int id, const char *arg,
 			return td_errf(TD_E_USAGE, err, errlen, "-l: empty user name");
 		pg_params_push(p, "user", arg, true);
 		return TD_OK;
-	case TD_PG_OPT_PASSWORD:
-		pg_params_push(p, "password", arg, true);
-		return TD_OK;
-	case TD_PG_OPT_OPTION:
-		return pg_params_conninfo(p, "-o", arg, err, errlen);
-	case TD_PG_OPT_CONNINFO:
-		return pg_params_conninfo(p, "--conninfo", arg, err, errlen);
+	case TD_PG_OPT_PASSWORD: pg_params_push(p, "password", arg, true); return TD_OK;
+	case TD_PG_OPT_OPTION: return pg_params_conninfo(p, "-o", arg, err, errlen);
+	case TD_PG_OPT_CONNINFO: return pg_params_conninfo(p, "--conninfo", arg, err, errlen);
 	case TD_PG_OPT_SERVICE:
 		if (!*arg)
 			return td_errf(TD_E_USAGE, err, errlen, "--service: empty service name");
@@ -189,7 +186,8 @@ void td_pg_params_finish(struct td_pg_params *p, const char *appname, const char
 	p->appname = appname ? td_xstrdup(appname) : NULL;
 	free(p->default_dbname);
 	p->default_dbname = NULL;
-	/* A service (or PGDATABASE) may name the database; an explicit default would override it. */
+	/* A service (or PGDATABASE) may name the database; an explicit default would override it.
+	 */
 	const char *env_db = getenv("PGDATABASE"), *env_svc = getenv("PGSERVICE");
 	if (default_dbname && !td_pg_params_get(p, "dbname") && !td_pg_params_get(p, "service") &&
 	    !(env_db && *env_db) && !(env_svc && *env_svc))
@@ -321,10 +319,11 @@ static enum td_err pg_connect_failed(PGconn *conn, ConnStatusType phase, char *e
 	pg_target(conn, target, sizeof target);
 	pg_clean_message(PQerrorMessage(conn), msg, sizeof msg, state);
 	if (PQconnectionNeedsPassword(conn))
-		return td_errf(TD_E_CONNECT, err, errlen,
-			       "authentication as %s on %s failed: %s (the server wants a password: "
-			       "put it in ~/.pgpass, PGPASSFILE, a service file or --extra-opts)",
-			       user ? user : "?", target, msg);
+		return td_errf(
+			TD_E_CONNECT, err, errlen,
+			"authentication as %s on %s failed: %s (the server wants a password: "
+			"put it in ~/.pgpass, PGPASSFILE, a service file or --extra-opts)",
+			user ? user : "?", target, msg);
 	/*
 	 * Class 28 is the server refusing who we are (pg_hba.conf, password,
 	 * role). Without a SQLSTATE (an old server), a refusal while the server
@@ -362,7 +361,8 @@ enum td_err td_pg_connect(const struct td_pg_params *p, const struct td_deadline
 			rc = pg_connect_failed(conn, phase, err, errlen);
 			goto fail;
 		}
-		rc = pg_wait(PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, dl, NULL);
+		rc = pg_wait(PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, dl,
+			     NULL);
 		if (rc != TD_OK) {
 			pg_target(conn, target, sizeof target);
 			if (rc == TD_E_TIMEOUT)
@@ -371,7 +371,8 @@ enum td_err td_pg_connect(const struct td_pg_params *p, const struct td_deadline
 								    : "no answer from the server",
 					td_now() - t0);
 			else
-				td_errf(rc, err, errlen, "connect to %s: poll: %s", target, strerror(errno));
+				td_errf(rc, err, errlen, "connect to %s: poll: %s", target,
+					strerror(errno));
 			goto fail;
 		}
 		phase = PQstatus(conn);
@@ -379,7 +380,8 @@ enum td_err td_pg_connect(const struct td_pg_params *p, const struct td_deadline
 	}
 	PQsetErrorVerbosity(conn, PQERRORS_DEFAULT);
 	if (PQsetnonblocking(conn, 1) != 0) {
-		rc = td_errf(TD_E_INTERNAL, err, errlen, "libpq: cannot make the connection non-blocking");
+		rc = td_errf(TD_E_INTERNAL, err, errlen,
+			     "libpq: cannot make the connection non-blocking");
 		goto fail;
 	}
 	if (seconds)
@@ -448,7 +450,8 @@ static enum td_err pg_lost(struct td_pg *c, char *err, size_t errlen)
 	char msg[512];
 	pg_clean_message(PQerrorMessage(c->conn), msg, sizeof msg, NULL);
 	c->broken = true;
-	return td_errf(TD_E_CONNECT, err, errlen, "query failed: %s", *msg ? msg : "connection lost");
+	return td_errf(TD_E_CONNECT, err, errlen, "query failed: %s",
+		       *msg ? msg : "connection lost");
 }
 
 /* Sends what libpq buffered, reading meanwhile so a server that talks back cannot stall us. */
@@ -502,9 +505,10 @@ static enum td_err pg_result_error(struct td_pg *c, const PGresult *r, const str
 	pg_clean_message(primary ? primary : PQresultErrorMessage(r), msg, sizeof msg, NULL);
 	if (!strcmp(c->sqlstate, "57014") && c->timeout_set &&
 	    td_deadline_left(dl) < PG_TIMEOUT_WINDOW)
-		return td_errf(TD_E_TIMEOUT, err, errlen,
-			       "query cancelled after %.3g s by statement_timeout (the check's timeout)",
-			       td_now() - t0);
+		return td_errf(
+			TD_E_TIMEOUT, err, errlen,
+			"query cancelled after %.3g s by statement_timeout (the check's timeout)",
+			td_now() - t0);
 	if (*c->sqlstate)
 		return td_errf(TD_E_PROTO, err, errlen, "query failed: %s (SQLSTATE %s)", msg,
 			       c->sqlstate);
@@ -517,14 +521,15 @@ struct pg_copy {
 };
 
 /* Copies the columns' names once, from the first result that has them. */
-static enum td_err pg_take_names(const PGresult *r, struct td_pg_rows *out, char *err, size_t errlen)
+static enum td_err pg_take_names(const PGresult *r, struct td_pg_rows *out, char *err,
+				 size_t errlen)
 {
 	if (out->names)
 		return TD_OK;
 	int nf = PQnfields(r);
 	if (nf > TD_PG_COLS_MAX)
-		return td_errf(TD_E_TOOBIG, err, errlen, "query returned %d columns (at most %d)", nf,
-			       TD_PG_COLS_MAX);
+		return td_errf(TD_E_TOOBIG, err, errlen, "query returned %d columns (at most %d)",
+			       nf, TD_PG_COLS_MAX);
 	out->ncols = (size_t)nf;
 	out->names = td_xcalloc(out->ncols + 1, sizeof *out->names);
 	for (int i = 0; i < nf; i++) {
@@ -545,9 +550,9 @@ static enum td_err pg_take_rows(const PGresult *r, size_t max_rows, struct pg_co
 			continue;
 		if (out->nrows == cp->rows_cap) {
 			cp->rows_cap = cp->rows_cap ? cp->rows_cap * 2 : 16;
-			out->cells = td_xrealloc(out->cells,
-						 cp->rows_cap * (out->ncols ? out->ncols : 1) *
-							 sizeof *out->cells);
+			out->cells = td_xrealloc(out->cells, cp->rows_cap *
+								     (out->ncols ? out->ncols : 1) *
+								     sizeof *out->cells);
 		}
 		char **cells = out->cells + out->nrows * out->ncols;
 		for (size_t col = 0; col < out->ncols; col++) {
@@ -586,7 +591,8 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 
 	c->sqlstate[0] = '\0';
 	if (c->broken)
-		return td_errf(TD_E_INTERNAL, err, errlen, "query on a connection already given up");
+		return td_errf(TD_E_INTERNAL, err, errlen,
+			       "query on a connection already given up");
 	if (td_deadline_expired(dl))
 		return td_errf(TD_E_TIMEOUT, err, errlen, "no time left to send the query");
 	int sent = simple ? PQsendQuery(c->conn, sql)
@@ -615,11 +621,11 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 					rc = pg_take_rows(r, max_rows, &cp, out, err, errlen);
 			}
 			break;
-		case PGRES_COMMAND_OK:
-			break;
+		case PGRES_COMMAND_OK: break;
 		case PGRES_EMPTY_QUERY:
 			if (first_error == TD_OK)
-				first_error = td_errf(TD_E_PROTO, err, errlen, "query failed: empty query");
+				first_error = td_errf(TD_E_PROTO, err, errlen,
+						      "query failed: empty query");
 			break;
 		case PGRES_FATAL_ERROR:
 		case PGRES_NONFATAL_ERROR:
@@ -631,7 +637,8 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 			/* COPY and pipeline states: the connection cannot go on. */
 			PQclear(r);
 			c->broken = true;
-			snprintf(c->sqlstate, sizeof c->sqlstate, "0A000"); /* feature_not_supported */
+			snprintf(c->sqlstate, sizeof c->sqlstate,
+				 "0A000"); /* feature_not_supported */
 			return td_errf(TD_E_PROTO, err, errlen, "query failed: %s is not supported",
 				       PQresStatus(st));
 		}
@@ -708,7 +715,7 @@ enum td_err td_pg_parse_number(const char *s, double *out)
 	if (td_parse_uint(x, 0, 400, &ex) != TD_OK)
 		return TD_E_PARSE;
 	/* Powers of ten by table, not pow(): this file should not be what needs libm. */
-	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+	static const double p10[] = { 1e0,  1e1,  1e2,	1e3,  1e4,  1e5,  1e6,	1e7,
 				      1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
 				      1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 	double v = mant;

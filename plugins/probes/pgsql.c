@@ -5,10 +5,11 @@
  * template1 unless told otherwise), time it against -w/-c (default 2 and 8
  * seconds), and with -q run one query whose first column of the first row
  * is checked against -W/-C, with the peer's states for the odd cases (no
- * rows: WARNING; NULL, not a number, an error: CRITICAL). --mode adds what a
- * DBA watches: connections against max_connections, replication lag, the
- * database's size, the oldest open transaction, backends waiting on locks,
- * the buffer cache hit ratio and transaction ID wraparound.
+ * rows: WARNING; NULL, not a number, no result set, an error: CRITICAL).
+ * --mode adds what a DBA watches: connections against max_connections,
+ * replication lag, the database's size, the oldest open transaction,
+ * backends waiting on locks, the buffer cache hit ratio and transaction ID
+ * wraparound.
  *
  * Every query runs in a READ ONLY transaction whose statement_timeout ends
  * with the check's deadline (pg_conn.c); the -q query too, which, unlike the
@@ -26,7 +27,16 @@
 #include "tandem/pg.h"
 #include "tandem/probe.h"
 
-enum { OPT_WARN = 1, OPT_CRIT, OPT_MODE, OPT_QUERY, OPT_QWARN, OPT_QCRIT, OPT_QNAME, OPT_MIN_REPLICAS };
+enum {
+	OPT_WARN = 1,
+	OPT_CRIT,
+	OPT_MODE,
+	OPT_QUERY,
+	OPT_QWARN,
+	OPT_QCRIT,
+	OPT_QNAME,
+	OPT_MIN_REPLICAS
+};
 
 enum pgsql_mode {
 	PGSQL_CONNECTION,
@@ -42,9 +52,9 @@ enum pgsql_mode {
 /* What -w/-c mean in each mode. */
 static const struct pgsql_mode_def {
 	const char *name;
-	unsigned accept;        /* unit families a threshold may carry */
+	unsigned accept;	/* unit families a threshold may carry */
 	enum td_unit_kind bare; /* what a bare number is */
-	bool below;             /* a bare number N alerts below N (a ratio that should be high) */
+	bool below;		/* a bare number N alerts below N (a ratio that should be high) */
 } pgsql_modes[] = {
 	[PGSQL_CONNECTION] = { "connection", TD_UNIT_TIME, TD_UNIT_TIME, false },
 	[PGSQL_CONNECTIONS] = { "connections", TD_UNIT_PERCENT, TD_UNIT_NONE, false },
@@ -154,23 +164,24 @@ static enum td_err pgsql_option(void *cfg, int id, const char *arg, char *err, s
 	case OPT_QNAME: return pgsql_set_text(&c->queryname, arg);
 	case OPT_QWARN:
 	case OPT_QCRIT:
-		if (td_range_parse(arg, 0, id == OPT_QWARN ? &c->qwarn : &c->qcrit, why, sizeof why) !=
-		    TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "%s: %s", id == OPT_QWARN ? "-W" : "-C",
-				       why);
+		if (td_range_parse(arg, 0, id == OPT_QWARN ? &c->qwarn : &c->qcrit, why,
+				   sizeof why) != TD_OK)
+			return td_errf(TD_E_USAGE, err, errlen, "%s: %s",
+				       id == OPT_QWARN ? "-W" : "-C", why);
 		return TD_OK;
 	case OPT_MIN_REPLICAS:
 		if (td_parse_uint(arg, 0, 1000, &c->min_replicas) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "--min-replicas: \"%s\" is not a number from 0 to 1000", arg);
+				       "--min-replicas: \"%s\" is not a number from 0 to 1000",
+				       arg);
 		return TD_OK;
 	}
 	return td_errf(TD_E_USAGE, err, errlen, "unexpected argument \"%s\"", arg ? arg : "");
 }
 
 /* Parses -w/-c for the mode: units it accepts, what a bare number is, percentages 0..100. */
-static enum td_err pgsql_threshold(const struct pgsql_mode_def *m, const char *opt, const char *text,
-				   struct td_range *out, char *err, size_t errlen)
+static enum td_err pgsql_threshold(const struct pgsql_mode_def *m, const char *opt,
+				   const char *text, struct td_range *out, char *err, size_t errlen)
 {
 	char why[200];
 	if (!text)
@@ -182,8 +193,8 @@ static enum td_err pgsql_threshold(const struct pgsql_mode_def *m, const char *o
 	if (out->kind == TD_UNIT_PERCENT &&
 	    ((isfinite(out->start) && (out->start < 0 || out->start > 100)) ||
 	     (isfinite(out->end) && out->end > 100)))
-		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\": a percentage is from 0 to 100", opt,
-			       text);
+		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%s\": a percentage is from 0 to 100",
+			       opt, text);
 	if (m->below && !strpbrk(text, ":@~")) {
 		out->start = out->end;
 		out->end = INFINITY;
@@ -273,7 +284,8 @@ static enum td_err pgsql_shape(const struct td_pg_rows *r, size_t ncols, bool on
 			       struct td_result *res)
 {
 	if (r->ncols != ncols || (one_row && r->nrows != 1)) {
-		td_result_summary(res, "unexpected answer: %zu rows of %zu columns", r->nrows, r->ncols);
+		td_result_summary(res, "unexpected answer: %zu rows of %zu columns", r->nrows,
+				  r->ncols);
 		return TD_E_PROTO;
 	}
 	return TD_OK;
@@ -288,7 +300,8 @@ static enum td_err pgsql_eval_connections(const struct pgsql_config *c, const st
 		return TD_E_PROTO;
 	for (size_t i = 0; i < 6; i++)
 		if (!pgsql_num(r, 0, i, &v[i])) {
-			td_result_summary(res, "unexpected answer: column %zu is not a number", i + 1);
+			td_result_summary(res, "unexpected answer: column %zu is not a number",
+					  i + 1);
 			return TD_E_PROTO;
 		}
 	/* Ordinary users run out when only the superusers' reserved slots are left. */
@@ -309,8 +322,9 @@ static enum td_err pgsql_eval_connections(const struct pgsql_config *c, const st
 			  "%.0f of %.0f connections (%.1f%%): %.0f active, %.0f idle, %.0f idle in "
 			  "transaction",
 			  v[0], usable, pct, v[1], v[2], v[3]);
-	td_result_line(res, "max_connections %.0f, of which %.0f reserved for superusers; this "
-			    "check's own connection is not counted",
+	td_result_line(res,
+		       "max_connections %.0f, of which %.0f reserved for superusers; this "
+		       "check's own connection is not counted",
 		       v[4], v[5]);
 	return TD_OK;
 }
@@ -340,15 +354,20 @@ static enum td_err pgsql_eval_replication(const struct pgsql_config *c, const st
 		const char *recv = td_pg_cell(r, self, 4);
 		pgsql_attach(c, pgsql_metric(res, "lag", secs, "s", ks), TD_UNIT_TIME);
 		pgsql_attach(c, pgsql_metric(res, "lag_bytes", bytes, "B", kb), TD_UNIT_BYTES);
-		td_result_summary(res, "standby, replay %s behind%s%s%s", pgsql_fmt_secs(secs, a, sizeof a),
-				  kb ? ", " : "", kb ? td_fmt_bytes(bytes, b, sizeof b) : "",
+		td_result_summary(res, "standby, replay %s behind%s%s%s",
+				  pgsql_fmt_secs(secs, a, sizeof a), kb ? ", " : "",
+				  kb ? td_fmt_bytes(bytes, b, sizeof b) : "",
 				  kb ? " received but not replayed" : "");
 		if (!ks)
 			td_result_line(res, "no transaction replayed yet: the lag is unknown");
 		if (!recv) {
 			td_result_raise(res, TD_STATE_WARNING);
-			td_result_line(res, "not streaming: no WAL receiver (archive recovery, or the "
-					    "primary is unreachable)");
+			td_result_line(res,
+				       "not streaming: no WAL receiver (archive recovery, or the "
+				       "primary is unreachable)");
+		} else if (!strcmp(recv, "hidden")) {
+			/* only pg_read_all_stats (pg_monitor) may see the receiver's status */
+			td_result_line(res, "a WAL receiver runs; its status needs pg_monitor");
 		} else if (strcmp(recv, "streaming")) {
 			td_result_raise(res, TD_STATE_WARNING);
 			td_result_line(res, "WAL receiver is %s, not streaming", recv);
@@ -397,7 +416,8 @@ static enum td_err pgsql_eval_size(const struct pgsql_config *c, const struct td
 		return TD_E_PROTO;
 	}
 	pgsql_attach(c, pgsql_metric(res, "size", v, "B", true), TD_UNIT_BYTES);
-	td_result_summary(res, "database %s is %s", pgsql_text(r, 0, 0), td_fmt_bytes(v, a, sizeof a));
+	td_result_summary(res, "database %s is %s", pgsql_text(r, 0, 0),
+			  td_fmt_bytes(v, a, sizeof a));
 	return TD_OK;
 }
 
@@ -417,9 +437,9 @@ static enum td_err pgsql_eval_oldest_xact(const struct pgsql_config *c, const st
 	bool known = pgsql_num(r, 0, 1, &age);
 	pgsql_attach(c, pgsql_metric(res, "oldest_xact", age, "s", known), TD_UNIT_TIME);
 	if (!strcmp(pgsql_text(r, 0, 0), "prepared"))
-		td_result_summary(res, "oldest transaction: prepared transaction '%s' of %s, %s old",
-				  pgsql_text(r, 0, 2), pgsql_text(r, 0, 3),
-				  pgsql_fmt_secs(age, a, sizeof a));
+		td_result_summary(
+			res, "oldest transaction: prepared transaction '%s' of %s, %s old",
+			pgsql_text(r, 0, 2), pgsql_text(r, 0, 3), pgsql_fmt_secs(age, a, sizeof a));
 	else
 		td_result_summary(res, "oldest transaction %s old (pid %s, user %s, %s)",
 				  pgsql_fmt_secs(age, a, sizeof a), pgsql_text(r, 0, 2),
@@ -446,13 +466,15 @@ static enum td_err pgsql_eval_locks(const struct pgsql_config *c, const struct t
 		return TD_OK;
 	}
 	td_result_summary(res, "%zu backend%s waiting on locks, the longest for %s", r->total,
-			  r->total == 1 ? "" : "s", known ? pgsql_fmt_secs(longest, a, sizeof a) : "?");
+			  r->total == 1 ? "" : "s",
+			  known ? pgsql_fmt_secs(longest, a, sizeof a) : "?");
 	for (size_t i = 0; i < r->nrows && i < PGSQL_SHOW_WAITERS; i++) {
 		bool kw = pgsql_num(r, i, 2, &w);
 		td_result_line(res, "pid %s (%s) waits %s, blocked by %s: %s", pgsql_text(r, i, 0),
 			       *pgsql_text(r, i, 1) ? pgsql_text(r, i, 1) : "?",
 			       kw ? pgsql_fmt_secs(w, a, sizeof a) : "?",
-			       *pgsql_text(r, i, 3) ? pgsql_text(r, i, 3) : "?", pgsql_text(r, i, 4));
+			       *pgsql_text(r, i, 3) ? pgsql_text(r, i, 3) : "?",
+			       pgsql_text(r, i, 4));
 	}
 	return TD_OK;
 }
@@ -475,8 +497,9 @@ static enum td_err pgsql_eval_cache_hit(const struct pgsql_config *c, const stru
 	m->max = 100;
 	pgsql_attach(c, m, TD_UNIT_PERCENT);
 	if (known)
-		td_result_summary(res, "%.2f%% of block reads served from shared buffers (%.0f of "
-				       "%.0f since the statistics were reset)",
+		td_result_summary(res,
+				  "%.2f%% of block reads served from shared buffers (%.0f of "
+				  "%.0f since the statistics were reset)",
 				  pct, hit, hit + read);
 	else
 		td_result_summary(res, "no block read yet: hit ratio unknown");
@@ -504,11 +527,13 @@ static enum td_err pgsql_eval_wraparound(const struct pgsql_config *c, const str
 	m->has_max = true;
 	m->max = 100;
 	pgsql_attach(c, m, TD_UNIT_PERCENT);
-	td_result_summary(res, "oldest unfrozen XID is %.0f transactions old in database %s (%.2f%% "
-			       "of the way to wraparound)",
+	td_result_summary(res,
+			  "oldest unfrozen XID is %.0f transactions old in database %s (%.2f%% "
+			  "of the way to wraparound)",
 			  age, pgsql_text(r, 0, 0), pct);
 	if (kf)
-		td_result_line(res, "autovacuum forces a freeze at %.0f (autovacuum_freeze_max_age)",
+		td_result_line(res,
+			       "autovacuum forces a freeze at %.0f (autovacuum_freeze_max_age)",
 			       freeze);
 	return TD_OK;
 }
@@ -524,11 +549,17 @@ static void pgsql_eval_query(const struct pgsql_config *c, const struct td_pg_ro
 	if (c->queryname)
 		snprintf(shown, sizeof shown, "%s", c->queryname);
 	else
-		snprintf(shown, sizeof shown, "'%.60s%s'", c->query, strlen(c->query) > 60 ? "..." : "");
-	if (!r->tuples || r->nrows == 0 || r->ncols == 0) {
+		snprintf(shown, sizeof shown, "'%.60s%s'", c->query,
+			 strlen(c->query) > 60 ? "..." : "");
+	if (!r->tuples) { /* a command such as SET: the peer's "Error with query" */
+		td_result_raise(res, TD_STATE_CRITICAL);
+		td_buf_printf(summary, "; query %s returned no result set", shown);
+		return;
+	}
+	if (r->nrows == 0 || r->ncols == 0) {
 		td_result_raise(res, TD_STATE_WARNING);
 		td_buf_printf(summary, "; query %s returned %s", shown,
-			      !r->tuples ? "no result set" : r->ncols ? "no rows" : "no columns");
+			      r->ncols ? "no rows" : "no columns");
 		return;
 	}
 	const char *cell = td_pg_cell(r, 0, 0);
@@ -564,7 +595,7 @@ static const char pgsql_sql_replication[] =
 	"  WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
 	"  ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::float8,"
 	" pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn())::float8,"
-	" (SELECT status FROM pg_stat_wal_receiver LIMIT 1)"
+	" (SELECT coalesce(status, 'hidden') FROM pg_stat_wal_receiver LIMIT 1)"
 	" UNION ALL "
 	"SELECT 'replica', coalesce(nullif(application_name, ''), host(client_addr), pid::text),"
 	" extract(epoch FROM replay_lag)::float8,"
@@ -580,7 +611,8 @@ static const char pgsql_sql_oldest_xact[] =
 	" coalesce(usename::text, ''), coalesce(state, '')"
 	" FROM pg_stat_activity WHERE xact_start IS NOT NULL AND pid <> pg_backend_pid()"
 	" UNION ALL "
-	"SELECT 'prepared', extract(epoch FROM now() - prepared)::float8, gid, owner::text, 'prepared'"
+	"SELECT 'prepared', extract(epoch FROM now() - prepared)::float8, gid, owner::text,"
+	" 'prepared'"
 	" FROM pg_prepared_xacts ORDER BY 2 DESC LIMIT 1";
 
 /* pg_locks.waitstart is PostgreSQL 14's; before, the wait is counted from the state change. */
@@ -603,10 +635,9 @@ static const char pgsql_sql_cache_hit[] =
 	"SELECT blks_hit::float8, blks_read::float8 FROM pg_stat_database"
 	" WHERE datname = current_database()";
 
-static const char pgsql_sql_wraparound[] =
-	"SELECT datname::text, age(datfrozenxid)::float8,"
-	" current_setting('autovacuum_freeze_max_age')::float8"
-	" FROM pg_database ORDER BY 2 DESC LIMIT 1";
+static const char pgsql_sql_wraparound[] = "SELECT datname::text, age(datfrozenxid)::float8,"
+					   " current_setting('autovacuum_freeze_max_age')::float8"
+					   " FROM pg_database ORDER BY 2 DESC LIMIT 1";
 
 typedef enum td_err (*pgsql_eval_fn)(const struct pgsql_config *, const struct td_pg_rows *,
 				     struct td_result *);
@@ -721,8 +752,9 @@ out:
 const struct td_probe td_probe_pgsql = {
 	.name = "pgsql",
 	.label = "PGSQL",
-	.purpose = "check a PostgreSQL server: connection time, connections, replication lag, size, "
-		   "old transactions, lock waits, cache hits, XID wraparound",
+	.purpose =
+		"check a PostgreSQL server: connection time, connections, replication lag, size, "
+		"old transactions, lock waits, cache hits, XID wraparound",
 	.help_tail =
 		"Modes (-w/-c apply to the value named; perfdata always starts with the\n"
 		"connection time, time=...s):\n"
@@ -743,15 +775,16 @@ const struct td_probe td_probe_pgsql = {
 		"                (30s) the longest wait. The longest waiters are listed.\n"
 		"  cache-hit     share of block reads served from shared buffers since the\n"
 		"                statistics were reset; a bare -w 95 alerts BELOW 95%.\n"
-		"  wraparound    age of the oldest unfrozen transaction ID of any database: a bare\n"
-		"                number is the age, N% the share of the 2^31 limit.\n"
+		"  wraparound    age of the oldest unfrozen transaction ID of any database: a\n"
+		"                bare number is the age, N% the share of the 2^31 limit.\n"
 		"\n"
 		"Every query (and -q, which must be one statement) runs in a READ ONLY\n"
 		"transaction whose statement_timeout ends with -t; at the timeout a running query\n"
 		"is cancelled. -q follows monitoring-plugins' check_pgsql: no rows is WARNING;\n"
-		"NULL, a value that is not a number or an error is CRITICAL. An unreachable\n"
-		"server or a refused login is CRITICAL. A role with pg_monitor sees every\n"
-		"session; others see only their own in connections, oldest-xact and locks.\n"
+		"NULL, a value that is not a number, a command or an error is CRITICAL. An\n"
+		"unreachable server or a refused login is CRITICAL. A role with pg_monitor sees\n"
+		"every session and the replication details; others see only their own sessions\n"
+		"in connections, oldest-xact and locks.\n"
 		"Unless -d, --conninfo, --service, PGDATABASE or PGSERVICE names one, the\n"
 		"database is template1, as monitoring-plugins' check_pgsql.\n"
 		"\n"

@@ -42,7 +42,7 @@ enum {
 };
 
 #define SQL_MAX_ROWS_DEFAULT 100
-#define SQL_MAX_ROWS_LIMIT 1000
+#define SQL_MAX_ROWS_LIMIT   1000
 /* Values named in the status line before it says "..." */
 #define SQL_SUMMARY_ROOM 300
 
@@ -126,7 +126,8 @@ static enum td_err sql_state_arg(const char *opt, const char *arg, enum td_state
 {
 	if (strspn(arg, "0123456789") == strlen(arg) || td_state_parse(arg, out) != TD_OK)
 		return td_errf(TD_E_USAGE, err, errlen,
-			       "%s: \"%s\" is not a state (ok, warning, critical, unknown)", opt, arg);
+			       "%s: \"%s\" is not a state (ok, warning, critical, unknown)", opt,
+			       arg);
 	return TD_OK;
 }
 
@@ -151,22 +152,24 @@ static enum td_err sql_option(void *cfg, int id, const char *arg, char *err, siz
 		return TD_OK;
 	case OPT_UOM:
 		if (!sql_uom_ok(arg))
-			return td_errf(TD_E_USAGE, err, errlen,
-				       "--uom: \"%s\" is not one of s, ms, us, %%, B, KB, MB, TB, c", arg);
+			return td_errf(
+				TD_E_USAGE, err, errlen,
+				"--uom: \"%s\" is not one of s, ms, us, %%, B, KB, MB, TB, c", arg);
 		snprintf(c->uom, sizeof c->uom, "%s", arg);
 		return TD_OK;
 	case OPT_WARN:
 	case OPT_CRIT:
-		if (td_range_parse(arg, 0, id == OPT_WARN ? &c->warn : &c->crit, why, sizeof why) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "%s: %s", id == OPT_WARN ? "-w" : "-c",
-				       why);
+		if (td_range_parse(arg, 0, id == OPT_WARN ? &c->warn : &c->crit, why, sizeof why) !=
+		    TD_OK)
+			return td_errf(TD_E_USAGE, err, errlen, "%s: %s",
+				       id == OPT_WARN ? "-w" : "-c", why);
 		return TD_OK;
 	case OPT_NULL: return sql_state_arg("--null", arg, &c->null_state, err, errlen);
 	case OPT_EMPTY: return sql_state_arg("--empty", arg, &c->empty_state, err, errlen);
 	case OPT_NULL_VALUE:
 		if (td_parse_number(arg, NULL, &c->null_value) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "--null-value: \"%s\" is not a number",
-				       arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "--null-value: \"%s\" is not a number", arg);
 		c->null_value_set = true;
 		return TD_OK;
 	case OPT_EXTRA_COLUMNS: c->ignore_extra_columns = true; return TD_OK;
@@ -201,8 +204,8 @@ static enum td_err sql_finish(void *cfg, const struct td_common *common, char *e
  */
 static enum td_state sql_error_state(const char *sqlstate)
 {
-	static const char *const check_wrong[] = { "0A", "0L", "0P", "21", "22", "25", "26",
-						   "2F", "34", "38", "39", "42" };
+	static const char *const check_wrong[] = { "0A", "0L", "0P", "21", "22", "25",
+						   "26", "2F", "34", "38", "39", "42" };
 	for (size_t i = 0; i < sizeof check_wrong / sizeof check_wrong[0]; i++)
 		if (!strncmp(sqlstate, check_wrong[i], 2))
 			return TD_STATE_UNKNOWN;
@@ -237,8 +240,8 @@ static void sql_put_value(struct td_buf *b, double v, bool known, const char *uo
  * unknown); anything that is not a number is UNKNOWN. Returns false when
  * the value is not known; *why says why.
  */
-static bool sql_value(const struct sql_config *c, const char *cell, double *v, struct td_result *res,
-		      const char **why)
+static bool sql_value(const struct sql_config *c, const char *cell, double *v,
+		      struct td_result *res, const char **why)
 {
 	*why = NULL;
 	if (!cell) {
@@ -311,7 +314,8 @@ static void sql_eval_rows(const struct sql_config *c, const struct td_pg_rows *r
 			const char *other = td_pg_cell(r, j, 0);
 			if ((!name && !other) || (name && other && !strcmp(name, other))) {
 				td_result_raise(res, TD_STATE_UNKNOWN);
-				td_result_summary(res, "label \"%.100s\" appears in more than one row",
+				td_result_summary(res,
+						  "label \"%.100s\" appears in more than one row",
 						  name ? name : "NULL");
 				goto out;
 			}
@@ -340,7 +344,8 @@ static void sql_eval_rows(const struct sql_config *c, const struct td_pg_rows *r
 	/* What is wrong first; the status line is all a pager shows. */
 	char head[64];
 	if (n_alert)
-		snprintf(head, sizeof head, "%zu of %zu values need attention: ", n_alert, r->nrows);
+		snprintf(head, sizeof head, "%zu of %zu values need attention: ", n_alert,
+			 r->nrows);
 	else
 		snprintf(head, sizeof head, "%zu value%s: ", r->nrows, r->nrows == 1 ? "" : "s");
 	struct td_buf s;
@@ -369,7 +374,8 @@ static void sql_evaluate(const struct sql_config *c, const struct td_pg_rows *r,
 {
 	if (!r->tuples) {
 		td_result_raise(res, TD_STATE_UNKNOWN);
-		td_result_summary(res, "the query returned no result set (a command, not a SELECT)");
+		td_result_summary(res,
+				  "the query returned no result set (a command, not a SELECT)");
 		return;
 	}
 	if (r->ncols == 0) {
@@ -379,10 +385,11 @@ static void sql_evaluate(const struct sql_config *c, const struct td_pg_rows *r,
 	}
 	if (r->ncols > 2 && !c->ignore_extra_columns) {
 		td_result_raise(res, TD_STATE_UNKNOWN);
-		td_result_summary(res,
-				  "the query returned %zu columns: expected 1 (a value) or 2 (label, "
-				  "value); --ignore-extra-columns uses the first two",
-				  r->ncols);
+		td_result_summary(
+			res,
+			"the query returned %zu columns: expected 1 (a value) or 2 (label, "
+			"value); --ignore-extra-columns uses the first two",
+			r->ncols);
 		return;
 	}
 	if (r->total == 0) {
@@ -399,10 +406,11 @@ static void sql_evaluate(const struct sql_config *c, const struct td_pg_rows *r,
 	if (r->ncols == 1) {
 		if (r->total > 1) {
 			td_result_raise(res, TD_STATE_UNKNOWN);
-			td_result_summary(res,
-					  "the query returned %zu rows of one column: return one value, "
-					  "or rows of label, value",
-					  r->total);
+			td_result_summary(
+				res,
+				"the query returned %zu rows of one column: return one value, "
+				"or rows of label, value",
+				r->total);
 			return;
 		}
 		sql_eval_one(c, r, res);
@@ -436,9 +444,7 @@ static enum td_err sql_run(const void *cfg, const struct td_run_ctx *ctx, struct
 		rc = td_pg_query(pg, c->query, (size_t)c->max_rows + 1, &ctx->deadline, &rows, err,
 				 sizeof err);
 	switch (rc) {
-	case TD_OK:
-		sql_evaluate(c, &rows, res);
-		break;
+	case TD_OK: sql_evaluate(c, &rows, res); break;
 	case TD_E_PROTO:
 		td_result_raise(res, sql_error_state(td_pg_sqlstate(pg)));
 		td_result_summary(res, "%s%s", err, sql_error_hint(td_pg_sqlstate(pg)));
@@ -449,9 +455,7 @@ static enum td_err sql_run(const void *cfg, const struct td_run_ctx *ctx, struct
 		td_result_summary(res, "%s", err);
 		rc = TD_OK;
 		break;
-	default:
-		td_result_summary(res, "%s", err);
-		break;
+	default: td_result_summary(res, "%s", err); break;
 	}
 	td_pg_rows_cleanup(&rows);
 	td_pg_close(pg);

@@ -13,7 +13,8 @@
 # initdb and postgres refuse to run as root: as root the server runs as the
 # `postgres` user (runuser) in a directory that user owns; otherwise as the
 # current user. Roles: postgres (superuser, trust over TCP), monitor (trust,
-# read access and pg_monitor), pwuser (password PG_PW, scram-sha-256 over TCP).
+# read access and pg_monitor), pwuser (password PG_PW, scram-sha-256 over TCP),
+# plain (trust, no privileges at all).
 
 PG_BIN=${PG_BIN:-$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)}
 PG_PW=tandem-secret-pw
@@ -50,9 +51,13 @@ pg_wait_ready() {
 }
 
 pg_teardown() {
+	local d
 	if [ -n "$PG_DIR" ]; then
-		[ -d "$PG_DIR/standby" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -m immediate stop >/dev/null 2>&1
-		[ -d "$PG_DIR/data" ] && pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null 2>&1
+		for d in standby data; do
+			[ -d "$PG_DIR/$d" ] &&
+				pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/$d" -m immediate stop \
+					>/dev/null 2>&1
+		done
 		rm -rf "$PG_DIR"
 	fi
 	return 0
@@ -86,7 +91,8 @@ EOF
 }
 
 pg_setup() {
-	[ -x "$PG_BIN/initdb" ] || pg_skip_all "PostgreSQL server binaries not found (PG_BIN=$PG_BIN)"
+	[ -x "$PG_BIN/initdb" ] ||
+		pg_skip_all "PostgreSQL server binaries not found (PG_BIN=$PG_BIN)"
 	if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
 		pg_skip_all "running as root and there is no postgres user to run the server"
 	fi
@@ -116,6 +122,7 @@ EOF
 CREATE ROLE monitor LOGIN;
 GRANT pg_monitor TO monitor;
 CREATE ROLE pwuser LOGIN PASSWORD '$PG_PW';
+CREATE ROLE plain LOGIN;
 CREATE DATABASE shop;
 EOF
 	pg_psql -d shop >/dev/null <<'EOF'
@@ -150,7 +157,10 @@ pg_standby() {
 		return 1
 	}
 	pg_as sed -i -e "s/^port = .*/port = $PG_STANDBY_PORT/" "$PG_DIR/standby/postgresql.conf"
-	pg_as sh -c "echo \"primary_conninfo = 'host=127.0.0.1 port=$PG_PORT user=postgres application_name=standby1'\" >>'$PG_DIR/standby/postgresql.auto.conf'"
-	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -l "$PG_DIR/standby.log" -w -t 30 start >/dev/null &&
-		pg_wait_ready "$PG_STANDBY_PORT"
+	# Named, so that the primary's pg_stat_replication shows which replica it is.
+	local conninfo="host=127.0.0.1 port=$PG_PORT user=postgres application_name=standby1"
+	echo "primary_conninfo = '$conninfo'" |
+		pg_as sh -c "cat >>'$PG_DIR/standby/postgresql.auto.conf'"
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -l "$PG_DIR/standby.log" -w -t 30 start \
+		>/dev/null && pg_wait_ready "$PG_STANDBY_PORT"
 }

@@ -58,7 +58,8 @@ static void test_parse_number(void **state)
 		double v = -999;
 		enum td_err rc = td_pg_parse_number(cases[i].text, &v);
 		if (rc != cases[i].rc)
-			fail_msg("case %zu \"%s\": rc %d, wanted %d", i, cases[i].text, rc, cases[i].rc);
+			fail_msg("case %zu \"%s\": rc %d, wanted %d", i, cases[i].text, rc,
+				 cases[i].rc);
 		if (rc == TD_OK && fabs(v - cases[i].want) > fabs(cases[i].want) * 1e-12)
 			fail_msg("case %zu \"%s\": %.17g, wanted %.17g", i, cases[i].text, v,
 				 cases[i].want);
@@ -73,16 +74,17 @@ static void test_clean_message(void **state)
 	static const struct {
 		const char *in, *out, *sqlstate;
 	} cases[] = {
-		{ "connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n\tIs the "
-		  "server running on that host and accepting TCP/IP connections?\n",
+		{ "connection to server at \"127.0.0.1\", port 1 failed: Connection refused\n"
+		  "\tIs the server running on that host and accepting TCP/IP connections?\n",
 		  "Connection refused Is the server running on that host and accepting TCP/IP "
 		  "connections?",
 		  "" },
-		{ "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  28P01: password "
-		  "authentication failed for user \"x\"\nLOCATION:  auth_failed, auth.c:323\n",
+		{ "connection to server at \"127.0.0.1\", port 5432 failed: FATAL:  28P01: "
+		  "password authentication failed for user \"x\"\n"
+		  "LOCATION:  auth_failed, auth.c:323\n",
 		  "password authentication failed for user \"x\"", "28P01" },
-		{ "FATAL:  3D000: database \"nope\" does not exist\n", "database \"nope\" does not exist",
-		  "3D000" },
+		{ "FATAL:  3D000: database \"nope\" does not exist\n",
+		  "database \"nope\" does not exist", "3D000" },
 		{ "FATAL:  role \"r\" does not exist", "role \"r\" does not exist", "" },
 		{ "  spaced   out\n\n text  ", "spaced out text", "" },
 		{ "", "", "" },
@@ -96,7 +98,8 @@ static void test_clean_message(void **state)
 		if (strcmp(out, cases[i].out))
 			fail_msg("case %zu: \"%s\", wanted \"%s\"", i, out, cases[i].out);
 		if (strcmp(st, cases[i].sqlstate))
-			fail_msg("case %zu: sqlstate \"%s\", wanted \"%s\"", i, st, cases[i].sqlstate);
+			fail_msg("case %zu: sqlstate \"%s\", wanted \"%s\"", i, st,
+				 cases[i].sqlstate);
 	}
 	/* a small buffer cuts, NUL-terminated */
 	char small[8];
@@ -134,8 +137,10 @@ static void test_params_options(void **state)
 		{ TD_PG_OPT_OPTION, "frobnicate=1", TD_E_USAGE, "-o: invalid connection option" },
 		{ TD_PG_OPT_CONNINFO, "postgresql://u@h:5433/db?sslmode=require", TD_OK, NULL },
 		{ TD_PG_OPT_CONNINFO, "host=h dbname='my db'", TD_OK, NULL },
-		{ TD_PG_OPT_CONNINFO, "postgresql://h:port/", TD_E_USAGE, "--conninfo: \"port\" is not" },
-		{ TD_PG_OPT_CONNINFO, "postgresql://h1:5432,h2:70000/", TD_E_USAGE, "--conninfo: " },
+		{ TD_PG_OPT_CONNINFO, "postgresql://h:port/", TD_E_USAGE,
+		  "--conninfo: \"port\" is not" },
+		{ TD_PG_OPT_CONNINFO, "postgresql://h1:5432,h2:70000/", TD_E_USAGE,
+		  "--conninfo: " },
 		{ TD_PG_OPT_CONNINFO, "host=h1,h2 port=5432,", TD_OK, NULL },
 		{ TD_PG_OPT_OPTION, "port=0", TD_E_USAGE, "-o: \"0\" is not a port" },
 		{ TD_PG_OPT_CONNINFO, "host='unterminated", TD_E_USAGE, "--conninfo: " },
@@ -144,12 +149,14 @@ static void test_params_options(void **state)
 		struct td_pg_params p;
 		char err[256] = "";
 		td_pg_params_init(&p);
-		enum td_err rc = td_pg_params_option(&p, cases[i].id, cases[i].arg, err, sizeof err);
+		enum td_err rc = td_pg_params_option(&p, cases[i].id, cases[i].arg, err,
+						     sizeof err);
 		if (rc != cases[i].rc)
 			fail_msg("case %zu \"%s\": rc %d (%s), wanted %d", i, cases[i].arg, rc, err,
 				 cases[i].rc);
 		if (cases[i].err && strncmp(err, cases[i].err, strlen(cases[i].err)))
-			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, cases[i].err);
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err,
+				 cases[i].err);
 		td_pg_params_cleanup(&p);
 	}
 }
@@ -184,7 +191,7 @@ static void test_params_precedence(void **state)
 	td_pg_params_finish(&p, "check_x", "template1");
 	assert_null(p.default_dbname); /* the URI names one */
 
-	/* the arrays: connection string first, explicit after (later wins in libpq), then the name */
+	/* the arrays: connection string, explicit options (later wins in libpq), the name */
 	pg_params_arrays(&p, &keys, &vals);
 	size_t n = 0;
 	while (keys[n])
@@ -240,7 +247,8 @@ static void test_params_default_dbname(void **state)
 			unsetenv("PGSERVICE");
 		td_pg_params_finish(&p, "t", "template1");
 		if ((p.default_dbname != NULL) != cases[i].want_default)
-			fail_msg("case %zu: default dbname %s", i, p.default_dbname ? "set" : "not set");
+			fail_msg("case %zu: default dbname %s", i,
+				 p.default_dbname ? "set" : "not set");
 		td_pg_params_finish(&p, "t", NULL);
 		assert_null(p.default_dbname);
 		td_pg_params_cleanup(&p);
@@ -276,7 +284,8 @@ static int listener(unsigned *port, bool keep)
 {
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	assert_true(fd >= 0);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
 	socklen_t len = sizeof sa;
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
@@ -330,7 +339,8 @@ static void test_connect_no_socket(void **state)
 	(void)state;
 	char err[512];
 	double took;
-	assert_int_equal(connect_to("/nonexistent-dir", 5432, 5, &took, err, sizeof err), TD_E_CONNECT);
+	assert_int_equal(connect_to("/nonexistent-dir", 5432, 5, &took, err, sizeof err),
+			 TD_E_CONNECT);
 	if (!strstr(err, "socket /nonexistent-dir/.s.PGSQL.5432") || strchr(err, '\n'))
 		fail_msg("message: %s", err);
 }

@@ -14,7 +14,8 @@
 #define END NULL
 
 /* Parses check_pgsql ARGS... (NULL-terminated); returns the config or NULL with err. */
-static struct pgsql_config *parse(enum td_err *rc, char *err, size_t errlen, const char *const *args)
+static struct pgsql_config *parse(enum td_err *rc, char *err, size_t errlen,
+				  const char *const *args)
 {
 	char *argv[32] = { "check_pgsql" };
 	int argc = 1;
@@ -22,7 +23,8 @@ static struct pgsql_config *parse(enum td_err *rc, char *err, size_t errlen, con
 		argv[argc] = (char *)args[argc - 1];
 	struct td_common common;
 	void *cfg = NULL;
-	*rc = td_probe_parse(&td_probe_pgsql, argc, argv, "check_pgsql", &common, &cfg, err, errlen);
+	*rc = td_probe_parse(&td_probe_pgsql, argc, argv, "check_pgsql", &common, &cfg, err,
+			     errlen);
 	return cfg;
 }
 
@@ -35,7 +37,8 @@ static void test_options(void **state)
 		const char *err;
 	} cases[] = {
 		{ { END }, TD_OK, NULL },
-		{ { "-H", "127.0.0.1", "-P", "5432", "-d", "shop", "-l", "monitor", END }, TD_OK, NULL },
+		{ { "-H", "127.0.0.1", "-P", "5432", "-d", "shop", "-l", "monitor", END }, TD_OK,
+		  NULL },
 		{ { "-w", "0.5", "-c", "2", END }, TD_OK, NULL },
 		{ { "-w", "500ms", END }, TD_OK, NULL },
 		{ { "-w", "abc", END }, TD_E_USAGE, "-w: " },
@@ -44,12 +47,14 @@ static void test_options(void **state)
 		{ { "-M", "connections", "-w", "80%", "-c", "95%", END }, TD_OK, NULL },
 		{ { "-M", "connections", "-w", "80", END }, TD_OK, NULL },
 		{ { "-M", "connections", "-w", "5s", END }, TD_E_USAGE, "-w: " },
-		{ { "-M", "connections", "-c", "101%", END }, TD_E_USAGE, "-c: \"101%\": a percentage" },
+		{ { "-M", "connections", "-c", "101%", END }, TD_E_USAGE,
+		  "-c: \"101%\": a percentage" },
 		{ { "-M", "replication", "-w", "30s", "-c", "16MB", END }, TD_OK, NULL },
 		{ { "-M", "replication", "-w", "10%", END }, TD_E_USAGE, "-w: " },
 		{ { "-M", "replication", "--min-replicas", "2", END }, TD_OK, NULL },
 		{ { "--min-replicas", "1", END }, TD_E_USAGE, "--min-replicas is for" },
-		{ { "-M", "replication", "--min-replicas", "x", END }, TD_E_USAGE, "--min-replicas: " },
+		{ { "-M", "replication", "--min-replicas", "x", END }, TD_E_USAGE,
+		  "--min-replicas: " },
 		{ { "-M", "size", "-w", "10GB", END }, TD_OK, NULL },
 		{ { "-M", "size", "-w", "10s", END }, TD_E_USAGE, "-w: " },
 		{ { "-M", "oldest-xact", "-w", "5m", "-c", "1h", END }, TD_OK, NULL },
@@ -57,7 +62,8 @@ static void test_options(void **state)
 		{ { "-M", "cache-hit", "-w", "95", "-c", "90", END }, TD_OK, NULL },
 		{ { "-M", "cache-hit", "-w", "120", END }, TD_E_USAGE, "-w: " },
 		{ { "-M", "wraparound", "-w", "50%", "-c", "1000000000", END }, TD_OK, NULL },
-		{ { "-q", "SELECT 1", "-W", "1", "-C", "2", "--queryname", "one", END }, TD_OK, NULL },
+		{ { "-q", "SELECT 1", "-W", "1", "-C", "2", "--queryname", "one", END }, TD_OK,
+		  NULL },
 		{ { "-W", "1", END }, TD_E_USAGE, "-W, -C and --queryname need a query" },
 		{ { "--queryname", "x", END }, TD_E_USAGE, "-W, -C" },
 		{ { "-q", "", END }, TD_E_USAGE, "-q: empty" },
@@ -74,7 +80,8 @@ static void test_options(void **state)
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d (%s), wanted %d", i, rc, err, cases[i].rc);
 		if (cases[i].err && strncmp(err, cases[i].err, strlen(cases[i].err)))
-			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, cases[i].err);
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err,
+				 cases[i].err);
 		pgsql_config_free(c);
 	}
 }
@@ -106,13 +113,15 @@ static void test_threshold_meaning(void **state)
 	assert_false(c->crit.set);
 	pgsql_config_free(c);
 	/* cache-hit: a bare number alerts below it; a range keeps its meaning */
-	c = parse(&rc, err, sizeof err, (const char *[]){ "-M", "cache-hit", "-w", "95", "-c", "~:99", END });
+	c = parse(&rc, err, sizeof err, (const char *[]){ "-M", "cache-hit", "-w", "95", "-c",
+							  "~:99", END });
 	assert_float_equal(c->warn.start, 95, 0);
 	assert_true(isinf(c->warn.end));
 	assert_true(isinf(c->crit.start) && c->crit.end == 99);
 	pgsql_config_free(c);
 	/* connections: bare is a count, % a share */
-	c = parse(&rc, err, sizeof err, (const char *[]){ "-M", "connections", "-w", "50", "-c", "90%", END });
+	c = parse(&rc, err, sizeof err, (const char *[]){ "-M", "connections", "-w", "50", "-c",
+							  "90%", END });
 	assert_int_equal(c->warn.kind, TD_UNIT_NONE);
 	assert_int_equal(c->crit.kind, TD_UNIT_PERCENT);
 	pgsql_config_free(c);
@@ -165,7 +174,8 @@ static void eval_one(const struct eval_case *k, size_t i, struct td_result *res)
 	enum td_state st = td_result_finish(res, rc, TD_STATE_CRITICAL);
 	if (rc != k->rc || (rc == TD_OK && st != k->state))
 		fail_msg("case %zu: rc %d state %s (%s), wanted rc %d state %s", i, rc,
-			 td_state_name(st), td_buf_str(&res->summary), k->rc, td_state_name(k->state));
+			 td_state_name(st), td_buf_str(&res->summary), k->rc,
+			 td_state_name(k->state));
 	if (k->summary && !strstr(td_buf_str(&res->summary), k->summary))
 		fail_msg("case %zu: summary \"%s\" lacks \"%s\"", i, td_buf_str(&res->summary),
 			 k->summary);
@@ -187,19 +197,22 @@ static void test_connections(void **state)
 	(void)state;
 	static const struct eval_case cases[] = {
 		{ { "-M", "connections", END }, 6, 1, { "12", "3", "8", "1", "100", "3" }, TD_OK,
-		  TD_STATE_OK, "12 of 97 connections (12.4%): 3 active, 8 idle, 1 idle in transaction" },
+		  TD_STATE_OK,
+		  "12 of 97 connections (12.4%): 3 active, 8 idle, 1 idle in transaction" },
 		{ { "-M", "connections", "-w", "10", "-c", "20", END }, 6, 1,
 		  { "12", "3", "8", "1", "100", "3" }, TD_OK, TD_STATE_WARNING, NULL },
 		{ { "-M", "connections", "-w", "10%", "-c", "12%", END }, 6, 1,
 		  { "12", "3", "8", "1", "100", "3" }, TD_OK, TD_STATE_CRITICAL, NULL },
-		{ { "-M", "connections", "-w", "13%", END }, 6, 1, { "12", "3", "8", "1", "100", "3" },
+		{ { "-M", "connections", "-w", "13%", END }, 6, 1, { "12", "3", "8", "1", "100",
+								     "3" },
 		  TD_OK, TD_STATE_OK, NULL },
 		/* all slots reserved: the share is against one, not a division by zero */
 		{ { "-M", "connections", END }, 6, 1, { "2", "0", "0", "0", "3", "3" }, TD_OK,
 		  TD_STATE_OK, "2 of 1 connections (200.0%)" },
 		{ { "-M", "connections", END }, 5, 1, { "1", "2", "3", "4", "5" }, TD_E_PROTO, 0,
 		  "unexpected answer" },
-		{ { "-M", "connections", END }, 6, 1, { "1", "x", "3", "4", "5", "6" }, TD_E_PROTO, 0,
+		{ { "-M", "connections", END }, 6, 1, { "1", "x", "3", "4", "5", "6" }, TD_E_PROTO,
+		  0,
 		  "column 2 is not a number" },
 		{ { "-M", "connections", END }, 6, 0, { NULL }, TD_E_PROTO, 0, "0 rows" },
 	};
@@ -219,22 +232,32 @@ static void test_replication(void **state)
 {
 	(void)state;
 	static const struct eval_case cases[] = {
-		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "0", "0", "streaming" }, TD_OK,
+		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "0", "0", "streaming" },
+		  TD_OK,
 		  TD_STATE_OK, "standby, replay 0.000 s behind, 0 B received but not replayed" },
 		{ { "-M", "replication", "-w", "30", "-c", "60", END }, 5, 1,
-		  { "standby", NULL, "45.5", "1048576", "streaming" }, TD_OK, TD_STATE_WARNING, NULL },
+		  { "standby", NULL, "45.5", "1048576",
+		    "streaming" }, TD_OK, TD_STATE_WARNING, NULL },
 		{ { "-M", "replication", "-w", "512KB", END }, 5, 1,
-		  { "standby", NULL, "45.5", "1048576", "streaming" }, TD_OK, TD_STATE_WARNING, NULL },
+		  { "standby", NULL, "45.5", "1048576",
+		    "streaming" }, TD_OK, TD_STATE_WARNING, NULL },
 		{ { "-M", "replication", "-c", "1MB", END }, 5, 1,
 		  { "standby", NULL, "45.5", "1048576", "streaming" }, TD_OK, TD_STATE_OK, NULL },
 		{ { "-M", "replication", "-c", "1m", END }, 5, 1,
-		  { "standby", NULL, "61", "0", "streaming" }, TD_OK, TD_STATE_CRITICAL, "61.0 s behind" },
+		  { "standby", NULL, "61", "0",
+		    "streaming" }, TD_OK, TD_STATE_CRITICAL, "61.0 s behind" },
 		/* no WAL receiver: archive recovery, or the primary is gone */
 		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "10", NULL, NULL }, TD_OK,
 		  TD_STATE_WARNING, "standby, replay 10.0 s behind" },
-		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "0", "0", "stopping" }, TD_OK,
+		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "0", "0", "stopping" },
+		  TD_OK,
 		  TD_STATE_WARNING, NULL },
-		{ { "-M", "replication", "-c", "1", END }, 5, 1, { "standby", NULL, NULL, "0", "streaming" },
+		/* without pg_read_all_stats the receiver's status is hidden, not missing */
+		{ { "-M", "replication", END }, 5, 1, { "standby", NULL, "0", "0", "hidden" },
+		  TD_OK,
+		  TD_STATE_OK, NULL },
+		{ { "-M", "replication", "-c", "1", END }, 5, 1, { "standby", NULL, NULL, "0",
+								   "streaming" },
 		  TD_OK, TD_STATE_OK, "replay unknown behind" },
 		{ { "-M", "replication", END }, 5, 1, { "primary", NULL, NULL, NULL, NULL }, TD_OK,
 		  TD_STATE_OK, "primary, no replicas connected" },
@@ -251,12 +274,13 @@ static void test_replication(void **state)
 		  TD_OK, TD_STATE_CRITICAL, NULL },
 		{ { "-M", "replication", END }, 5, 1, { "replica", "s1", "0", "0", "streaming" },
 		  TD_E_PROTO, 0, "no row for this server" },
-		{ { "-M", "replication", END }, 4, 1, { "primary", NULL, NULL, NULL }, TD_E_PROTO, 0,
+		{ { "-M", "replication", END }, 4, 1, { "primary", NULL, NULL, NULL }, TD_E_PROTO,
+		  0,
 		  NULL },
 	};
 	run_cases(cases, sizeof cases / sizeof cases[0]);
 	struct td_result res;
-	eval_one(&cases[10], 10, &res);
+	eval_one(&cases[11], 11, &res);
 	const struct td_metric *m = find_metric(&res, "s2_lag_bytes");
 	assert_non_null(m);
 	assert_true(m->warn.set && m->known);
@@ -265,7 +289,8 @@ static void test_replication(void **state)
 	assert_false(m->known); /* replay_lag NULL: U, not 0 */
 	assert_false(m->warn.set);
 	assert_float_equal(find_metric(&res, "replicas")->value, 2, 0);
-	assert_non_null(strstr(td_buf_str(&res.long_output), "replica s2: catchup, 19.1 MiB behind"));
+	assert_non_null(strstr(td_buf_str(&res.long_output),
+			       "replica s2: catchup, 19.1 MiB behind"));
 	td_result_cleanup(&res);
 }
 
@@ -275,7 +300,8 @@ static void test_size_xact_locks(void **state)
 	static const struct eval_case cases[] = {
 		{ { "-M", "size", END }, 2, 1, { "shop", "7880039" }, TD_OK, TD_STATE_OK,
 		  "database shop is 7.5 MiB" },
-		{ { "-M", "size", "-w", "5MB", "-c", "1GB", END }, 2, 1, { "shop", "7880039" }, TD_OK,
+		{ { "-M", "size", "-w", "5MB", "-c", "1GB", END }, 2, 1, { "shop", "7880039" },
+		  TD_OK,
 		  TD_STATE_WARNING, NULL },
 		{ { "-M", "size", "-c", "7000000", END }, 2, 1, { "shop", "7880039" }, TD_OK,
 		  TD_STATE_CRITICAL, NULL },
@@ -283,20 +309,24 @@ static void test_size_xact_locks(void **state)
 		{ { "-M", "oldest-xact", "-w", "1", END }, 5, 0, { NULL }, TD_OK, TD_STATE_OK,
 		  "no open transaction" },
 		{ { "-M", "oldest-xact", "-w", "60", "-c", "300", END }, 5, 1,
-		  { "xact", "125.5", "1234", "app", "idle in transaction" }, TD_OK, TD_STATE_WARNING,
+		  { "xact", "125.5", "1234", "app",
+		    "idle in transaction" }, TD_OK, TD_STATE_WARNING,
 		  "oldest transaction 2.1 min old (pid 1234, user app, idle in transaction)" },
 		{ { "-M", "oldest-xact", "-w", "2m", "-c", "2h", END }, 5, 1,
-		  { "xact", "125.5", "1234", "", "" }, TD_OK, TD_STATE_WARNING, "user ?, state hidden" },
+		  { "xact", "125.5", "1234", "",
+		    "" }, TD_OK, TD_STATE_WARNING, "user ?, state hidden" },
 		{ { "-M", "oldest-xact", "-c", "1d", END }, 5, 1,
 		  { "prepared", "90000", "tx1", "app", "prepared" }, TD_OK, TD_STATE_CRITICAL,
 		  "prepared transaction 'tx1' of app, 25.0 h old" },
 		{ { "-M", "locks", "-w", "0", END }, 5, 0, { NULL }, TD_OK, TD_STATE_OK,
 		  "no backend waiting on a lock" },
 		{ { "-M", "locks", "-w", "1", END }, 5, 2,
-		  { "11", "app", "12.5", "10", "UPDATE t SET x = 1", "12", "app", NULL, "11", "LOCK t" },
+		  { "11", "app", "12.5", "10", "UPDATE t SET x = 1", "12", "app", NULL, "11",
+		    "LOCK t" },
 		  TD_OK, TD_STATE_WARNING, "2 backends waiting on locks, the longest for 12.5 s" },
 		{ { "-M", "locks", "-w", "5", "-c", "10s", END }, 5, 1,
-		  { "11", "app", "12.5", "10", "UPDATE t SET x = 1" }, TD_OK, TD_STATE_CRITICAL, NULL },
+		  { "11", "app", "12.5", "10",
+		    "UPDATE t SET x = 1" }, TD_OK, TD_STATE_CRITICAL, NULL },
 		{ { "-M", "locks", "-c", "10s", END }, 5, 1, { "11", "", NULL, "", "" }, TD_OK,
 		  TD_STATE_OK, "the longest for ?" },
 	};
@@ -312,8 +342,10 @@ static void test_cache_wraparound(void **state)
 {
 	(void)state;
 	static const struct eval_case cases[] = {
-		{ { "-M", "cache-hit", END }, 2, 1, { "990", "10" }, TD_OK, TD_STATE_OK, "99.00% of block" },
-		{ { "-M", "cache-hit", "-w", "99.5", "-c", "90", END }, 2, 1, { "990", "10" }, TD_OK,
+		{ { "-M", "cache-hit", END }, 2, 1, { "990", "10" }, TD_OK, TD_STATE_OK,
+		  "99.00% of block" },
+		{ { "-M", "cache-hit", "-w", "99.5", "-c", "90", END }, 2, 1, { "990", "10" },
+		  TD_OK,
 		  TD_STATE_WARNING, NULL },
 		{ { "-M", "cache-hit", "-w", "95", "-c", "90", END }, 2, 1, { "990", "10" }, TD_OK,
 		  TD_STATE_OK, NULL },
@@ -322,11 +354,14 @@ static void test_cache_wraparound(void **state)
 		{ { "-M", "cache-hit", "-c", "99", END }, 2, 1, { "0", "0" }, TD_OK, TD_STATE_OK,
 		  "no block read yet" },
 		{ { "-M", "cache-hit", END }, 2, 1, { "x", "0" }, TD_E_PROTO, 0, NULL },
-		{ { "-M", "wraparound", END }, 3, 1, { "postgres", "1500000000", "200000000" }, TD_OK,
+		{ { "-M", "wraparound", END }, 3, 1, { "postgres", "1500000000", "200000000" },
+		  TD_OK,
 		  TD_STATE_OK, "1500000000 transactions old in database postgres (69.85%" },
-		{ { "-M", "wraparound", "-w", "50%", END }, 3, 1, { "db", "1500000000", "200000000" },
+		{ { "-M", "wraparound", "-w", "50%", END }, 3, 1, { "db", "1500000000",
+								    "200000000" },
 		  TD_OK, TD_STATE_WARNING, NULL },
-		{ { "-M", "wraparound", "-c", "1000000000", END }, 3, 1, { "db", "1500000000", NULL },
+		{ { "-M", "wraparound", "-c", "1000000000", END }, 3, 1, { "db", "1500000000",
+									   NULL },
 		  TD_OK, TD_STATE_CRITICAL, NULL },
 		{ { "-M", "wraparound", END }, 3, 1, { "db", NULL, NULL }, TD_E_PROTO, 0, NULL },
 	};
@@ -356,12 +391,13 @@ static void test_query_value(void **state)
 		{ true, 1, 1, "", TD_STATE_CRITICAL, NULL },
 		{ true, 1, 0, NULL, TD_STATE_WARNING, "returned no rows" },
 		{ true, 0, 0, NULL, TD_STATE_WARNING, "returned no columns" },
-		{ false, 0, 0, NULL, TD_STATE_WARNING, "returned no result set" },
+		{ false, 0, 0, NULL, TD_STATE_CRITICAL, "returned no result set" },
 	};
 	char err[256];
 	enum td_err rc;
 	struct pgsql_config *c =
-		parse(&rc, err, sizeof err, (const char *[]){ "-q", "SELECT x", "-W", "3", "-C", "10", END });
+		parse(&rc, err, sizeof err, (const char *[]){ "-q", "SELECT x", "-W", "3", "-C",
+							      "10", END });
 	assert_int_equal(rc, TD_OK);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const char *cells[1] = { cases[i].cell };
@@ -377,7 +413,8 @@ static void test_query_value(void **state)
 			fail_msg("case %zu: %s (%s)", i, td_state_name(st), td_buf_str(&s));
 		if (cases[i].summary && strcmp(td_buf_str(&s), cases[i].summary) &&
 		    !strstr(td_buf_str(&s), cases[i].summary))
-			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, td_buf_str(&s), cases[i].summary);
+			fail_msg("case %zu: \"%s\" lacks \"%s\"", i, td_buf_str(&s),
+				 cases[i].summary);
 		td_buf_cleanup(&s);
 		td_result_cleanup(&res);
 		td_pg_rows_cleanup(&r);
@@ -385,7 +422,8 @@ static void test_query_value(void **state)
 	pgsql_config_free(c);
 	/* --queryname replaces the query's text; a long text is cut */
 	c = parse(&rc, err, sizeof err,
-		  (const char *[]){ "-q", "SELECT 1 /* a very long comment that goes on and on and on */",
+		  (const char *[]){ "-q",
+				    "SELECT 1 /* a very long comment that goes on and on and on */",
 				    "--queryname", "queue depth", END });
 	const char *cells[1] = { "1" };
 	struct td_pg_rows r = rows_of(1, 1, cells);
@@ -413,7 +451,8 @@ static void test_mode_sql(void **state)
 		const char *sql = pgsql_mode_sql((enum pgsql_mode)m, 150000, &eval);
 		assert_non_null(sql);
 		assert_non_null(eval);
-		assert_null(strchr(sql, ';')); /* one statement: the extended protocol takes no more */
+		assert_null(strchr(sql,
+				   ';')); /* one statement: the extended protocol takes no more */
 	}
 }
 
@@ -424,8 +463,10 @@ static void test_fmt_secs(void **state)
 		double s;
 		const char *want;
 	} cases[] = {
-		{ 0.0042, "0.004 s" }, { 9.9994, "9.999 s" }, { 10, "10.0 s" },     { 119.94, "119.9 s" },
-		{ 120, "2.0 min" },    { 7199, "120.0 min" }, { 7200, "2.0 h" },     { 172800, "2.0 d" },
+		{ 0.0042, "0.004 s" }, { 9.9994, "9.999 s" }, { 10, "10.0 s" },     { 119.94,
+										      "119.9 s" },
+		{ 120, "2.0 min" },    { 7199, "120.0 min" }, { 7200, "2.0 h" },     { 172800,
+										       "2.0 d" },
 		{ NAN, "unknown" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

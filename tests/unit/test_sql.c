@@ -62,7 +62,8 @@ static void test_options(void **state)
 		{ { "-q", "x", "--max-rows", "0", END }, TD_E_USAGE, "--max-rows: " },
 		{ { "-q", "x", "--max-rows", "1001", END }, TD_E_USAGE, "--max-rows: " },
 		{ { "-q", "x", "--ignore-extra-columns", END }, TD_OK, NULL },
-		{ { "-q", "x", "--conninfo", "postgresql://u@h/db", "-p", "secret", END }, TD_OK, NULL },
+		{ { "-q", "x", "--conninfo", "postgresql://u@h/db", "-p", "secret", END }, TD_OK,
+		  NULL },
 		{ { "-q", "x", "-o", "bogus", END }, TD_E_USAGE, "-o: " },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -72,10 +73,11 @@ static void test_options(void **state)
 		if (rc != cases[i].rc)
 			fail_msg("case %zu: rc %d (%s), wanted %d", i, rc, err, cases[i].rc);
 		if (cases[i].err && strncmp(err, cases[i].err, strlen(cases[i].err)))
-			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err, cases[i].err);
+			fail_msg("case %zu: \"%s\" does not start with \"%s\"", i, err,
+				 cases[i].err);
 		sql_config_free(c);
 	}
-	/* check_sql leaves the database to libpq's defaults (the peer's template1 is check_pgsql's) */
+	/* check_sql leaves the database to libpq (template1 is check_pgsql's, for the peer) */
 	char err[256];
 	enum td_err rc;
 	unsetenv("PGDATABASE");
@@ -112,22 +114,27 @@ static void test_evaluate(void **state)
 	(void)state;
 	static const struct eval_case cases[] = {
 		/* one value */
-		{ { END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_OK, "orders = 42", "orders=42" },
+		{ { END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_OK, "orders = 42",
+		  "orders=42" },
 		{ { "-w", "50", "-c", "100", END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_OK,
 		  "orders = 42", "orders=42;50;100" },
-		{ { "-w", "@40:45", END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_WARNING, NULL, NULL },
-		{ { "-c", "50:", END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_CRITICAL, NULL, NULL },
+		{ { "-w", "@40:45", END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_WARNING, NULL,
+		  NULL },
+		{ { "-c", "50:", END }, 1, 1, 0, { "orders" }, { "42" }, TD_STATE_CRITICAL, NULL,
+		  NULL },
 		{ { "--label", "revenue", "--uom", "B", END }, 1, 1, 0, { "sum" }, { "1.5e+20" },
-		  TD_STATE_OK, "revenue = 150000000000000000000 B", "revenue=150000000000000000000B" },
-		{ { "--uom", "%", END }, 1, 1, 0, { NULL }, { "12.5" }, TD_STATE_OK, "value = 12.5%",
-		  "value=12.5%" },
-		{ { END }, 1, 1, 0, { "?column?" }, { "-3" }, TD_STATE_OK, "value = -3", "value=-3" },
+		  TD_STATE_OK, "revenue = 150000000000000000000 B",
+		  "revenue=150000000000000000000B" },
+		{ { "--uom", "%", END }, 1, 1, 0, { NULL }, { "12.5" }, TD_STATE_OK,
+		  "value = 12.5%", "value=12.5%" },
+		{ { END }, 1, 1, 0, { "?column?" }, { "-3" }, TD_STATE_OK, "value = -3",
+		  "value=-3" },
 		/* NULL */
 		{ { END }, 1, 1, 0, { "sum" }, { NULL }, TD_STATE_UNKNOWN, "sum = NULL", "sum=U" },
 		{ { "--null", "critical", END }, 1, 1, 0, { "sum" }, { NULL }, TD_STATE_CRITICAL,
 		  "sum = NULL", NULL },
-		{ { "--null", "ok", "-c", "5", END }, 1, 1, 0, { "sum" }, { NULL }, TD_STATE_OK, NULL,
-		  "sum=U;;5" },
+		{ { "--null", "ok", "-c", "5", END }, 1, 1, 0, { "sum" }, { NULL }, TD_STATE_OK,
+		  NULL, "sum=U;;5" },
 		{ { "--null-value", "0", "-c", "1:", END }, 1, 1, 0, { "sum" }, { NULL },
 		  TD_STATE_CRITICAL, "sum = 0", "sum=0;;1:" },
 		/* not a number */
@@ -137,23 +144,28 @@ static void test_evaluate(void **state)
 		{ { END }, 1, 1, 0, { "v" }, { "" }, TD_STATE_UNKNOWN, NULL, NULL },
 		{ { END }, 1, 1, 0, { "v" }, { "t" }, TD_STATE_UNKNOWN, NULL, NULL },
 		/* no rows */
-		{ { END }, 1, 0, 0, { "v" }, { NULL }, TD_STATE_UNKNOWN, "the query returned no rows",
+		{ { END }, 1, 0, 0, { "v" }, { NULL }, TD_STATE_UNKNOWN,
+		  "the query returned no rows",
 		  NULL },
 		{ { "--empty", "ok", END }, 2, 0, 0, { "l", "v" }, { NULL }, TD_STATE_OK,
 		  "the query returned no rows", NULL },
-		{ { "--empty", "critical", END }, 1, 0, 0, { "v" }, { NULL }, TD_STATE_CRITICAL, NULL,
+		{ { "--empty", "critical", END }, 1, 0, 0, { "v" }, { NULL }, TD_STATE_CRITICAL,
+		  NULL,
 		  NULL },
 		/* shapes */
 		{ { END }, 1, 3, 0, { "v" }, { "1", "2", "3" }, TD_STATE_UNKNOWN,
-		  "the query returned 3 rows of one column: return one value, or rows of label, value",
+		  "the query returned 3 rows of one column: return one value, or rows of label, "
+		  "value",
 		  NULL },
 		{ { END }, 3, 1, 0, { "a", "b", "c" }, { "x", "1", "2" }, TD_STATE_UNKNOWN,
 		  "the query returned 3 columns: expected 1 (a value) or 2 (label, value); "
 		  "--ignore-extra-columns uses the first two",
 		  NULL },
 		{ { "--ignore-extra-columns", END }, 3, 2, 0, { "a", "b", "c" },
-		  { "x", "1", "junk", "y", "2", "junk" }, TD_STATE_OK, "2 values: x=1, y=2", "x=1 y=2" },
-		{ { "--max-rows", "2", END }, 2, 3, 0, { "l", "v" }, { "a", "1", "b", "2", "c", "3" },
+		  { "x", "1", "junk", "y", "2",
+		    "junk" }, TD_STATE_OK, "2 values: x=1, y=2", "x=1 y=2" },
+		{ { "--max-rows", "2", END }, 2, 3, 0, { "l", "v" }, { "a", "1", "b", "2", "c",
+								       "3" },
 		  TD_STATE_UNKNOWN, "the query returned 3 rows, more than 2 (--max-rows)", NULL },
 		/* rows beyond the copy were counted */
 		{ { "--max-rows", "2", END }, 2, 2, 500, { "l", "v" }, { "a", "1", "b", "2" },
@@ -179,7 +191,8 @@ static void test_evaluate(void **state)
 		  TD_STATE_WARNING, NULL, NULL },
 		{ { END }, 2, 2, 0, { "l", "v" }, { "a", "x1", "b", "2" }, TD_STATE_UNKNOWN,
 		  "1 of 2 values need attention: a=\"x1\" (not a number); b=2", "a=U b=2" },
-		{ { END }, 2, 3, 0, { "l", "v" }, { "a", "1", "b", "2", "a", "3" }, TD_STATE_UNKNOWN,
+		{ { END }, 2, 3, 0, { "l", "v" }, { "a", "1", "b", "2", "a", "3" },
+		  TD_STATE_UNKNOWN,
 		  "label \"a\" appears in more than one row", NULL },
 		{ { END }, 2, 2, 0, { "l", "v" }, { NULL, "1", NULL, "2" }, TD_STATE_UNKNOWN,
 		  "label \"NULL\" appears in more than one row", NULL },
@@ -230,7 +243,8 @@ static void test_not_a_table(void **state)
 	(void)state;
 	char err[256];
 	enum td_err rc;
-	struct sql_config *c = parse(&rc, err, sizeof err, (const char *[]){ "-q", "SET x = 1", END });
+	struct sql_config *c = parse(&rc, err, sizeof err, (const char *[]){ "-q", "SET x = 1",
+									     END });
 	struct td_pg_rows r = { .tuples = false };
 	struct td_result res;
 	td_result_init(&res);
