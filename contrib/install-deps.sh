@@ -9,6 +9,7 @@ pkgs="build-essential autoconf automake pkg-config libcmocka-dev libinih-dev"
 pkgs="$pkgs libcurl4-openssl-dev libjson-c-dev libpq-dev libsnmp-dev librrd-dev"
 # tests: the real servers the integration tests start on loopback
 pkgs="$pkgs nginx-light openssl postgresql snmpd rrdcached rrdtool procps iproute2 nagios4-core"
+pkgs="$pkgs lighttpd chromium curl fonts-dejavu-core"
 # the peers whose command lines the tests compare exit codes with
 pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard"
 case "${1:-}" in
