@@ -521,6 +521,8 @@ enum td_err td_conf_load(const char *path, const char *data_dir, struct td_conf 
 struct td_conf *td_conf_builtin(const char *data_dir)
 {
 	struct td_conf *c = td_conf_new();
+	/* every 10 s, like collectd's default: a first look shows lines, not dots */
+	c->interval = 10;
 	char host[256] = "localhost";
 	if (gethostname(host, sizeof host - 1) != 0 || !host[0])
 		snprintf(host, sizeof host, "localhost");

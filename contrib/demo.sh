@@ -25,7 +25,7 @@ find "$data" -name '*.rrd' ! -path '*/.tandemd/*' | sort | while read -r f; do
 	printf '%-60s %s\n' "${f#"$data"/}" "$(rrdtool lastupdate "$f" | awk -F': ' 'NF == 2 {print $2}')"
 done
 png=$data/load.png
-rrdtool graph "$png" --start -10min --title "load on $host (tandemd)" --width 640 --height 200 \
+rrdtool graph "$png" --start -3min --title "load on $host (tandemd)" --width 640 --height 200 \
 	"DEF:l1=$data/$host/load/load1.rrd:value:AVERAGE" \
 	"DEF:l5=$data/$host/load/load5.rrd:value:AVERAGE" \
 	"LINE2:l1#d62728:load1 per CPU" "LINE1:l5#1f77b4:load5 per CPU" \

@@ -75,7 +75,7 @@ enum td_err td_conf_load(const char *path, const char *data_dir, struct td_conf 
 
 /*
  * The built-in configuration: the local machine's load, memory and disks
- * every 60 s (host = this machine's name), into data_dir or the default.
+ * every 10 s (host = this machine's name), into data_dir or the default.
  */
 struct td_conf *td_conf_builtin(const char *data_dir);
 

@@ -623,7 +623,7 @@ static void test_conf_builtin(void **state)
 		assert_non_null(s->probe);
 		assert_string_equal(s->probe->name, want[i].probe);
 		assert_non_null(s->probe_cfg);
-		assert_true(s->interval == 60);
+		assert_true(s->interval == 10);
 		assert_true(s->timeout > 0 && s->timeout <= s->interval);
 		free(name);
 	}
