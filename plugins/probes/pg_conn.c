@@ -115,6 +115,7 @@ static enum td_err pg_params_conninfo(struct td_pg_params *p, const char *opt, c
 		if (msg) {
 			snprintf(clean, sizeof clean, "%s", msg);
 			clean[strcspn(clean, "\n")] = '\0';
+			td_wipe(msg, strlen(msg)); /* it may quote a piece of a password */
 			PQfreemem(msg);
 		}
 		return td_errf(TD_E_USAGE, err, errlen, "%s: %s", opt, clean);
@@ -186,8 +187,7 @@ void td_pg_params_finish(struct td_pg_params *p, const char *appname, const char
 	p->appname = appname ? td_xstrdup(appname) : NULL;
 	free(p->default_dbname);
 	p->default_dbname = NULL;
-	/* A service (or PGDATABASE) may name the database; an explicit default would override it.
-	 */
+	/* A service or PGDATABASE may name the database: an explicit default would override it. */
 	const char *env_db = getenv("PGDATABASE"), *env_svc = getenv("PGSERVICE");
 	if (default_dbname && !td_pg_params_get(p, "dbname") && !td_pg_params_get(p, "service") &&
 	    !(env_db && *env_db) && !(env_svc && *env_svc))
@@ -292,8 +292,10 @@ static void pg_target(PGconn *conn, char *buf, size_t len)
 /* Waits until fd is ready for events or the deadline passes; *revents gets what happened. */
 static enum td_err pg_wait(int fd, short events, const struct td_deadline *dl, short *revents)
 {
-	if (fd < 0)
+	if (fd < 0) {
+		errno = EBADF; /* libpq has no socket: nothing to wait for */
 		return TD_E_IO;
+	}
 	for (;;) {
 		int ms = td_deadline_left_ms(dl);
 		if (ms <= 0)
@@ -364,6 +366,7 @@ enum td_err td_pg_connect(const struct td_pg_params *p, const struct td_deadline
 		rc = pg_wait(PQsocket(conn), st == PGRES_POLLING_READING ? POLLIN : POLLOUT, dl,
 			     NULL);
 		if (rc != TD_OK) {
+			int saved = errno;
 			pg_target(conn, target, sizeof target);
 			if (rc == TD_E_TIMEOUT)
 				td_errf(rc, err, errlen, "connect to %s: %s within %.3g s", target,
@@ -372,7 +375,7 @@ enum td_err td_pg_connect(const struct td_pg_params *p, const struct td_deadline
 					td_now() - t0);
 			else
 				td_errf(rc, err, errlen, "connect to %s: poll: %s", target,
-					strerror(errno));
+					strerror(saved));
 			goto fail;
 		}
 		phase = PQstatus(conn);
