@@ -28,7 +28,7 @@ find "$data" -name '*.rrd' ! -path '*/.tandemd/*' | sort | while read -r f; do
 done
 png=$data/load.png
 if [ -x "$top/tandem-graph" ]; then
-	"$top/tandem-graph" --data-dir "$data" "$host/load" --start -3min -o "$png"
+	"$top/tandem-graph" --data-dir "$data" "$host/load" --start -3m -o "$png"
 else
 	rrdtool graph "$png" --start -3min --title "load on $host (tandemd)" --width 640 --height 200 \
 		"DEF:l1=$data/$host/load/load1.rrd:value:AVERAGE" "LINE2:l1#d62728:load1 per CPU" >/dev/null
