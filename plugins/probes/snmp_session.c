@@ -467,6 +467,7 @@ void td_snmp_value_text(const struct td_snmp_value *v, char *buf, size_t len)
 static pthread_once_t snmp_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t snmp_lock = PTHREAD_MUTEX_INITIALIZER;
 static bool snmp_full_done;	/* init_snmp ran; under snmp_lock */
+static bool snmp_mib_done;	/* the MIB tree exists; under snmp_lock */
 static bool snmp_mibdirs_added; /* under snmp_lock */
 
 /*
@@ -503,10 +504,23 @@ static void snmp_full_init(void)
 	if (snmp_full_done)
 		return;
 	snmp_full_done = true;
-	init_snmp("tandem");
+	snmp_mib_done = true;
+	init_snmp("tandem"); /* its netsnmp_init_mib does nothing when the tree exists */
 	/* init_snmp sets its defaults; MIB parse errors cost time and go nowhere */
 	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_ERRORS, 0);
 	netsnmp_ds_set_int(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_MIB_WARNINGS, 0);
+}
+
+/*
+ * The MIB tree alone, for names with v1/v2c: init_snmp's crypto and TLS set-up
+ * would double the cost of such a check. Locked.
+ */
+static void snmp_mib_init(void)
+{
+	if (snmp_mib_done)
+		return;
+	snmp_mib_done = true;
+	netsnmp_init_mib();
 }
 
 void td_snmp_init(void)
@@ -589,7 +603,7 @@ enum td_err td_snmp_resolve(const char *name, const char *mibs, struct td_snmp_o
 		return td_errf(TD_E_USAGE, err, errlen, "-o: an OID has at most %d characters",
 			       TD_SNMP_OID_TEXT_MAX);
 	pthread_mutex_lock(&snmp_lock);
-	snmp_full_init();
+	snmp_mib_init();
 	/* Names under the built-in root (iso.3.6...) need no file; others load the MIBs once. */
 	bool found = snmp_lookup(name, buf, &len);
 	if (!found) {
@@ -961,7 +975,8 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 			rc = snmp_no_answer(s, dl, started, err, errlen);
 			break;
 		}
-		int numfds = 0, block = 0;
+		/* block = 1 on input: no timeout of ours for net-snmp to compare with */
+		int numfds = 0, block = 1;
 		struct timeval tv = { 0, 0 };
 		if (!w->done) {
 			NETSNMP_LARGE_FD_ZERO(&fds);
