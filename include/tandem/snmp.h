@@ -112,7 +112,7 @@ enum {
 #define TD_SNMP_TARGET_OPTIONS                                                                     \
 	{ 'H', "hostname", TD_ARG_REQUIRED, "HOST",                                                \
 	  "The agent: a name, an IPv4 address or an IPv6 address.", TD_SNMP_OPT_HOST },            \
-	{ 'p', "port", TD_ARG_REQUIRED, "PORT", "UDP port of the agent (default 161).",             \
+	{ 'p', "port", TD_ARG_REQUIRED, "PORT", "UDP port of the agent (default 161).",          \
 	  TD_SNMP_OPT_PORT },                                                                      \
 	{ '4', "use-ipv4", TD_ARG_NONE, NULL, "Accepted for compatibility; the address decides.",  \
 	  TD_SNMP_OPT_IPV4 },                                                                      \
@@ -140,14 +140,15 @@ enum {
 	  TD_SNMP_OPT_PRIV },                                                                      \
 	{ 'X', "privpasswd", TD_ARG_REQUIRED, "PASSPHRASE",                                        \
 	  "SNMPv3 privacy passphrase (8 characters or more).", TD_SNMP_OPT_PRIV_PASS },            \
-	{ 'N', "context", TD_ARG_REQUIRED, "CONTEXT", "SNMPv3 context name.", TD_SNMP_OPT_CONTEXT }, \
+	{ 'N', "context", TD_ARG_REQUIRED, "CONTEXT", "SNMPv3 context name.",                    \
+	  TD_SNMP_OPT_CONTEXT },                                                                   \
 	{ 'e', "retries", TD_ARG_REQUIRED, "N",                                                    \
 	  "Send a request up to N more times when no answer comes (default 5). The tries share "   \
 	  "the --timeout.",                                                                        \
 	  TD_SNMP_OPT_RETRIES },                                                                   \
 	{ 'm', "miblist", TD_ARG_REQUIRED, "MODULES",                                              \
 	  "MIB modules to load when an OID is given by name, ':'-separated, or ALL (default: "     \
-	  "$MIBS, else ALL), from the directories in $MIBDIRS. Numeric OIDs load no MIB.",          \
+	  "$MIBS, else ALL), from the directories in $MIBDIRS. Numeric OIDs load no MIB.",       \
 	  TD_SNMP_OPT_MIBS }
 
 void td_snmp_target_init(struct td_snmp_target *t);
@@ -254,8 +255,8 @@ void td_snmp_close(struct td_snmp_session *s);
  */
 #define TD_SNMP_GET_MAX 64
 enum td_err td_snmp_get(struct td_snmp_session *s, bool next, const struct td_snmp_oid *oids,
-			size_t n, struct td_snmp_value *out, const struct td_deadline *dl, char *err,
-			size_t errlen);
+			size_t n, struct td_snmp_value *out, const struct td_deadline *dl,
+			char *err, size_t errlen);
 
 /*
  * Walks the subtree under root with GETBULK (GETNEXT for SNMPv1), calling

@@ -90,7 +90,8 @@ static const struct td_option snmp_options[] = {
 	  OPT_OID },
 	{ 'w', "warning", TD_ARG_REQUIRED, "RANGE[,RANGE...]",
 	  "Warning ranges, one per OID in order; an empty entry (`,5`) skips an OID.", OPT_WARN },
-	{ 'c', "critical", TD_ARG_REQUIRED, "RANGE[,RANGE...]", "Critical ranges, as -w.", OPT_CRIT },
+	{ 'c', "critical", TD_ARG_REQUIRED, "RANGE[,RANGE...]", "Critical ranges, as -w.",
+	  OPT_CRIT },
 	{ 'l', "label", TD_ARG_REQUIRED, "LABEL[,LABEL...]",
 	  "Names for the values in the status line and perfdata, one per OID (default: the OID as "
 	  "given).",
@@ -119,8 +120,8 @@ static const struct td_option snmp_options[] = {
 	  OPT_MULT },
 	{ 0, "offset", TD_ARG_REQUIRED, "N", "Add N to values (after -M).", OPT_OFFSET },
 	{ 'n', "next", TD_ARG_NONE, NULL, "Use GETNEXT instead of GET.", OPT_NEXT },
-	{ 'O', "perf-oids", TD_ARG_NONE, NULL, "Label perfdata with the OIDs, not with -l's labels.",
-	  OPT_PERF_OIDS },
+	{ 'O', "perf-oids", TD_ARG_NONE, NULL,
+	  "Label perfdata with the OIDs, not with -l's labels.", OPT_PERF_OIDS },
 	{ 'D', "output-delimiter", TD_ARG_REQUIRED, "TEXT",
 	  "Separates the values in the status line (default \", \").", OPT_OUT_DELIM },
 	{ 'd', "delimiter", TD_ARG_REQUIRED, "TEXT",
@@ -169,7 +170,8 @@ static enum td_err snmp_add_oids(struct snmp_config *c, const char *arg, char *e
 			break;
 		size_t len = strcspn(p, ", \t");
 		if (c->n_items == SNMP_MAX_OIDS)
-			return td_errf(TD_E_USAGE, err, errlen, "-o: at most %d OIDs", SNMP_MAX_OIDS);
+			return td_errf(TD_E_USAGE, err, errlen, "-o: at most %d OIDs",
+				       SNMP_MAX_OIDS);
 		if (len > TD_SNMP_OID_TEXT_MAX)
 			return td_errf(TD_E_USAGE, err, errlen, "-o: \"%.32s...\" is too long", p);
 		struct snmp_item *it = &c->items[c->n_items];
@@ -231,8 +233,8 @@ static enum td_err snmp_list(const char *opt, const char *arg, char **out, size_
 			return td_errf(TD_E_USAGE, err, errlen, "%s: more than %d entries", opt,
 				       SNMP_MAX_OIDS);
 		if (len > 200)
-			return td_errf(TD_E_USAGE, err, errlen, "%s: an entry has at most 200 characters",
-				       opt);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "%s: an entry has at most 200 characters", opt);
 		out[(*n)++] = td_xstrndup(p, len);
 		if (!p[len])
 			break;
@@ -255,8 +257,9 @@ static enum td_err snmp_add_test(struct snmp_config *c, enum snmp_test_kind kind
 		if (rc != 0) {
 			char why[128];
 			regerror(rc, &t->re, why, sizeof why);
-			return td_errf(TD_E_USAGE, err, errlen, "%s: \"%.64s\" is not a regular expression: %s",
-				       opt, arg, why);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "%s: \"%.64s\" is not a regular expression: %s", opt, arg,
+				       why);
 		}
 	}
 	t->text = td_xstrdup(arg);
@@ -322,13 +325,14 @@ static enum td_err snmp_finish(void *cfg, const struct td_common *common, char *
 			       c->n_warn > c->n_items ? "-w" : "-c",
 			       c->n_warn > c->n_items ? c->n_warn : c->n_crit, c->n_items);
 	if (c->n_tests > c->n_items)
-		return td_errf(TD_E_USAGE, err, errlen, "-s/-r/-R: %zu tests for %zu OIDs", c->n_tests,
-			       c->n_items);
+		return td_errf(TD_E_USAGE, err, errlen, "-s/-r/-R: %zu tests for %zu OIDs",
+			       c->n_tests, c->n_items);
 	if (c->n_labels > c->n_items || c->n_units > c->n_items)
 		return td_errf(TD_E_USAGE, err, errlen, "%s: more entries than OIDs",
 			       c->n_labels > c->n_items ? "-l" : "-u");
 	if (c->rate && c->next)
-		return td_errf(TD_E_USAGE, err, errlen, "--rate: not with -n (the OID could change)");
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "--rate: not with -n (the OID could change)");
 	return TD_OK;
 }
 
@@ -561,11 +565,12 @@ static void snmp_eval(const struct snmp_config *c, const struct td_run_ctx *ctx,
 		if (rr != SNMP_RATE_OK) {
 			known = false;
 			td_result_line(res, "%s: %s", label,
-				       !ctx->store		   ? "no state store: no rate"
-				       : rr == SNMP_RATE_RESET ? "the counter was reset; rate from the next run"
+				       !ctx->store ? "no state store: no rate"
+				       : rr == SNMP_RATE_RESET
+					   ? "the counter was reset; rate from the next run"
 				       : rr == SNMP_RATE_NOTIME
-					       ? "no time passed since the last sample"
-					       : "first sample stored; rate from the next run");
+					   ? "no time passed since the last sample"
+					   : "first sample stored; rate from the next run");
 		} else {
 			x *= c->rate_mult;
 		}
@@ -598,7 +603,9 @@ static void snmp_eval(const struct snmp_config *c, const struct td_run_ctx *ctx,
 		snprintf(text, sizeof text, "%s", td_fmt_number(x, num, sizeof num));
 	td_buf_printf(summary, "%s %s%s%s%s%s", label, text, unit && known ? " " : "",
 		      unit && known ? unit : "", c->rate && known ? "/s" : "",
-		      st == TD_STATE_OK ? "" : st == TD_STATE_WARNING ? " (WARNING)" : " (CRITICAL)");
+		      st == TD_STATE_OK	       ? ""
+		      : st == TD_STATE_WARNING ? " (WARNING)"
+					       : " (CRITICAL)");
 }
 
 static enum td_err snmp_run(const void *cfg, const struct td_run_ctx *ctx, struct td_result *res)

@@ -47,7 +47,13 @@ enum {
 	OPT_32BIT,
 };
 
-enum snmpif_by { SNMPIF_BY_NONE, SNMPIF_BY_NAME, SNMPIF_BY_DESCR, SNMPIF_BY_ALIAS, SNMPIF_BY_INDEX };
+enum snmpif_by {
+	SNMPIF_BY_NONE,
+	SNMPIF_BY_NAME,
+	SNMPIF_BY_DESCR,
+	SNMPIF_BY_ALIAS,
+	SNMPIF_BY_INDEX
+};
 
 struct snmpif_config {
 	struct td_snmp_target target;
@@ -65,7 +71,8 @@ static const struct td_option snmpif_options[] = {
 	TD_SNMP_TARGET_OPTIONS,
 	{ 'i', "interface", TD_ARG_REQUIRED, "NAME",
 	  "The interface whose ifName (else ifDescr) is NAME, e.g. eth0 or Gi0/1.", OPT_NAME },
-	{ 'd', "descr", TD_ARG_REQUIRED, "TEXT", "The interface whose ifDescr is TEXT.", OPT_DESCR },
+	{ 'd', "descr", TD_ARG_REQUIRED, "TEXT", "The interface whose ifDescr is TEXT.",
+	  OPT_DESCR },
 	{ 0, "alias", TD_ARG_REQUIRED, "TEXT",
 	  "The interface whose ifAlias (the description an operator gave it) is TEXT.", OPT_ALIAS },
 	{ 'k', "index", TD_ARG_REQUIRED, "N", "The interface with ifIndex N.", OPT_INDEX },
@@ -153,12 +160,12 @@ static enum td_err snmpif_select(struct snmpif_config *c, enum snmpif_by by, con
 				 const char *arg, char *err, size_t errlen)
 {
 	if (c->by != SNMPIF_BY_NONE)
-		return td_errf(TD_E_USAGE, err, errlen, "%s: choose the interface once (-i, -d, --alias or -k)",
-			       opt);
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "%s: choose the interface once (-i, -d, --alias or -k)", opt);
 	/* it becomes part of a state key, and agents' names are short */
 	if (!*arg || strlen(arg) > 255 || strpbrk(arg, "\t\n\r"))
-		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%.64s\" is not an interface name", opt,
-			       arg);
+		return td_errf(TD_E_USAGE, err, errlen, "%s: \"%.64s\" is not an interface name",
+			       opt, arg);
 	c->by = by;
 	free(c->select);
 	c->select = td_xstrdup(arg);
@@ -180,8 +187,8 @@ static enum td_err snmpif_option(void *cfg, int id, const char *arg, char *err, 
 			return td_errf(TD_E_USAGE, err, errlen,
 				       "-k: choose the interface once (-i, -d, --alias or -k)");
 		if (td_parse_uint(arg, 1, 2147483647, &n) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "-k: \"%.64s\" is not an ifIndex (1 or more)",
-				       arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-k: \"%.64s\" is not an ifIndex (1 or more)", arg);
 		c->by = SNMPIF_BY_INDEX;
 		c->index = (uint32_t)n;
 		return TD_OK;
@@ -191,7 +198,8 @@ static enum td_err snmpif_option(void *cfg, int id, const char *arg, char *err, 
 	case OPT_BPS_CRIT: return snmpif_range("--bps-critical", arg, &c->bps_crit, err, errlen);
 	case OPT_ERR_WARN: return snmpif_range("--errors-warning", arg, &c->err_warn, err, errlen);
 	case OPT_ERR_CRIT: return snmpif_range("--errors-critical", arg, &c->err_crit, err, errlen);
-	case OPT_DISC_WARN: return snmpif_range("--discards-warning", arg, &c->disc_warn, err, errlen);
+	case OPT_DISC_WARN:
+		return snmpif_range("--discards-warning", arg, &c->disc_warn, err, errlen);
 	case OPT_DISC_CRIT:
 		return snmpif_range("--discards-critical", arg, &c->disc_crit, err, errlen);
 	case OPT_ADMIN_DOWN:
@@ -209,7 +217,8 @@ static enum td_err snmpif_option(void *cfg, int id, const char *arg, char *err, 
 	case OPT_SPEED:
 		if (snmpif_parse_speed(arg, &c->speed) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "--speed: \"%.64s\" is not a speed like 1G, 100M or 10000", arg);
+				       "--speed: \"%.64s\" is not a speed like 1G, 100M or 10000",
+				       arg);
 		return TD_OK;
 	case OPT_32BIT: c->force32 = true; return TD_OK;
 	}
@@ -234,6 +243,12 @@ static enum td_err snmpif_finish(void *cfg, const struct td_common *common, char
 static const uint32_t snmpif_ifDescr[] = { 1, 3, 6, 1, 2, 1, 2, 2, 1, 2 };
 static const uint32_t snmpif_ifName[] = { 1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 1 };
 static const uint32_t snmpif_ifAlias[] = { 1, 3, 6, 1, 2, 1, 31, 1, 1, 1, 18 };
+
+struct snmpif_col {
+	const uint32_t *sub;
+	size_t len;
+};
+#define SNMPIF_COL(a) { a, sizeof a / sizeof a[0] }
 
 enum {
 	IF_UPTIME,
@@ -293,7 +308,8 @@ static size_t snmpif_oids(uint32_t idx, bool hc, struct td_snmp_oid *out)
 
 static bool snmpif_text_is(const struct td_snmp_value *v, const char *text)
 {
-	return v->type == TD_SNMP_T_OCTETS && v->len == strlen(text) && !memcmp(v->text, text, v->len);
+	return v->type == TD_SNMP_T_OCTETS && v->len == strlen(text) &&
+	       !memcmp(v->text, text, v->len);
 }
 
 /* Does this reading belong to the interface asked for? */
@@ -301,7 +317,8 @@ static bool snmpif_matches(const struct snmpif_config *c, const struct td_snmp_v
 {
 	switch (c->by) {
 	case SNMPIF_BY_NAME:
-		return snmpif_text_is(&v[IF_NAME], c->select) || snmpif_text_is(&v[IF_DESCR], c->select);
+		return snmpif_text_is(&v[IF_NAME], c->select) ||
+		       snmpif_text_is(&v[IF_DESCR], c->select);
 	case SNMPIF_BY_DESCR: return snmpif_text_is(&v[IF_DESCR], c->select);
 	case SNMPIF_BY_ALIAS: return snmpif_text_is(&v[IF_ALIAS], c->select);
 	case SNMPIF_BY_INDEX: return !td_snmp_value_missing(&v[IF_OPER]);
@@ -344,27 +361,22 @@ static enum td_err snmpif_walk_index(const struct snmpif_config *c, struct td_sn
 				     const struct td_deadline *dl, uint32_t *index, char *err,
 				     size_t errlen)
 {
-	const uint32_t *cols[2] = { NULL, NULL };
-	size_t lens[2] = { 0, 0 };
+	struct snmpif_col cols[2] = { { NULL, 0 }, { NULL, 0 } };
 	switch (c->by) {
 	case SNMPIF_BY_NAME:
-		cols[0] = snmpif_ifName, lens[0] = sizeof snmpif_ifName / sizeof snmpif_ifName[0];
-		cols[1] = snmpif_ifDescr, lens[1] = sizeof snmpif_ifDescr / sizeof snmpif_ifDescr[0];
+		cols[0] = (struct snmpif_col)SNMPIF_COL(snmpif_ifName);
+		cols[1] = (struct snmpif_col)SNMPIF_COL(snmpif_ifDescr);
 		break;
-	case SNMPIF_BY_DESCR:
-		cols[0] = snmpif_ifDescr, lens[0] = sizeof snmpif_ifDescr / sizeof snmpif_ifDescr[0];
-		break;
-	case SNMPIF_BY_ALIAS:
-		cols[0] = snmpif_ifAlias, lens[0] = sizeof snmpif_ifAlias / sizeof snmpif_ifAlias[0];
-		break;
+	case SNMPIF_BY_DESCR: cols[0] = (struct snmpif_col)SNMPIF_COL(snmpif_ifDescr); break;
+	case SNMPIF_BY_ALIAS: cols[0] = (struct snmpif_col)SNMPIF_COL(snmpif_ifAlias); break;
 	default: return td_errf(TD_E_INTERNAL, err, errlen, "no selector");
 	}
 	struct snmpif_find f = { .want = c->select };
 	td_buf_init(&f.names, 256);
 	enum td_err rc = TD_OK;
-	for (int k = 0; k < 2 && cols[k] && !f.found; k++) {
+	for (int k = 0; k < 2 && cols[k].sub && !f.found; k++) {
 		struct td_snmp_oid root = { .len = 0 };
-		td_snmp_oid_append(&root, cols[k], lens[k]);
+		td_snmp_oid_append(&root, cols[k].sub, cols[k].len);
 		f.root_len = root.len;
 		f.list = k == 0;
 		f.seen = k == 0 ? 0 : f.seen;
@@ -373,9 +385,9 @@ static enum td_err snmpif_walk_index(const struct snmpif_config *c, struct td_sn
 			break;
 	}
 	if (rc == TD_OK && !f.found)
-		rc = td_errf(TD_E_NOTFOUND, err, errlen, "%s: no interface %s \"%s\" among %zu (%s%s)",
-			     td_snmp_peer(s),
-			     c->by == SNMPIF_BY_ALIAS   ? "with alias"
+		rc = td_errf(TD_E_NOTFOUND, err, errlen,
+			     "%s: no interface %s \"%s\" among %zu (%s%s)", td_snmp_peer(s),
+			     c->by == SNMPIF_BY_ALIAS	? "with alias"
 			     : c->by == SNMPIF_BY_DESCR ? "described"
 							: "named",
 			     c->select, f.seen, f.seen ? td_buf_str(&f.names) : "none",
@@ -429,7 +441,8 @@ static char *snmpif_fmt_bits(double bps, char *buf, size_t len)
 		i++;
 	}
 	char num[TD_NUMBER_MAX];
-	snprintf(buf, len, "%s %s", td_fmt_number(round(bps * 100) / 100, num, sizeof num), units[i]);
+	snprintf(buf, len, "%s %s", td_fmt_number(round(bps * 100) / 100, num, sizeof num),
+		 units[i]);
 	return buf;
 }
 
@@ -478,8 +491,8 @@ static void snmpif_rates(const struct snmpif_sample *prev, double prev_when,
 			r[i] = (double)d / dt;
 	}
 	if (out->why) {
-		out->in_bps = out->out_bps = out->in_err = out->out_err = out->in_disc = out->out_disc =
-			NAN;
+		out->in_bps = out->out_bps = out->in_err = out->out_err = out->in_disc =
+		    out->out_disc = NAN;
 		return;
 	}
 	out->in_bps = r[0] * 8;
@@ -531,8 +544,8 @@ static bool snmpif_counter(const struct td_snmp_value *v)
 
 /* Reads the interface at idx; vals[] hold IF_N values (cleaned by the caller). */
 static enum td_err snmpif_read(const struct snmpif_config *c, struct td_snmp_session *s,
-			       const struct td_deadline *dl, uint32_t idx, struct td_snmp_value *vals,
-			       char *err, size_t errlen)
+			       const struct td_deadline *dl, uint32_t idx,
+			       struct td_snmp_value *vals, char *err, size_t errlen)
 {
 	struct td_snmp_oid oids[IF_N];
 	bool hc = !c->force32 && c->target.version != TD_SNMP_V1;
@@ -602,8 +615,8 @@ static enum td_err snmpif_run(const void *cfg, const struct td_run_ctx *ctx, str
 		if ((rc = snmpif_read(c, s, &ctx->deadline, idx, vals, err, sizeof err)) != TD_OK)
 			goto out;
 		if (!snmpif_matches(c, vals)) {
-			rc = td_errf(TD_E_NOTFOUND, err, sizeof err, "%s: no interface with index %u",
-				     td_snmp_peer(s), idx);
+			rc = td_errf(TD_E_NOTFOUND, err, sizeof err,
+				     "%s: no interface with index %u", td_snmp_peer(s), idx);
 			goto out;
 		}
 		if (c->by != SNMPIF_BY_INDEX && ctx->store) {
@@ -616,9 +629,12 @@ static enum td_err snmpif_run(const void *cfg, const struct td_run_ctx *ctx, str
 	/* Which counters: 64-bit when the agent has both, else 32-bit. */
 	bool hc = snmpif_counter(&vals[IF_HC_IN_OCTETS]) && snmpif_counter(&vals[IF_HC_OUT_OCTETS]);
 	const struct td_snmp_value *cv[6] = {
-		&vals[hc ? IF_HC_IN_OCTETS : IF_IN_OCTETS], &vals[hc ? IF_HC_OUT_OCTETS : IF_OUT_OCTETS],
-		&vals[IF_IN_ERRORS],			    &vals[IF_OUT_ERRORS],
-		&vals[IF_IN_DISCARDS],			    &vals[IF_OUT_DISCARDS],
+	    &vals[hc ? IF_HC_IN_OCTETS : IF_IN_OCTETS],
+	    &vals[hc ? IF_HC_OUT_OCTETS : IF_OUT_OCTETS],
+	    &vals[IF_IN_ERRORS],
+	    &vals[IF_OUT_ERRORS],
+	    &vals[IF_IN_DISCARDS],
+	    &vals[IF_OUT_DISCARDS],
 	};
 	struct snmpif_sample cur = { .uptime = vals[IF_UPTIME].u };
 	bool counters = true;
@@ -657,9 +673,10 @@ static enum td_err snmpif_run(const void *cfg, const struct td_run_ctx *ctx, str
 	double out_util = speed > 0 ? 100.0 * rates.out_bps / speed : NAN;
 
 	const char *word;
-	enum td_state st = snmpif_status(vals[IF_ADMIN].type == TD_SNMP_T_INTEGER ? vals[IF_ADMIN].i : 0,
-					 vals[IF_OPER].type == TD_SNMP_T_INTEGER ? vals[IF_OPER].i : 0,
-					 c->admin_down, c->dormant, &word);
+	enum td_state st =
+	    snmpif_status(vals[IF_ADMIN].type == TD_SNMP_T_INTEGER ? vals[IF_ADMIN].i : 0,
+			  vals[IF_OPER].type == TD_SNMP_T_INTEGER ? vals[IF_OPER].i : 0,
+			  c->admin_down, c->dormant, &word);
 	td_result_raise(res, st);
 
 	struct td_metric *m;
@@ -697,8 +714,8 @@ static enum td_err snmpif_run(const void *cfg, const struct td_run_ctx *ctx, str
 		td_buf_printf(&sum, ", errors %s/s, discards %s/s",
 			      td_fmt_number(round((rates.in_err + rates.out_err) * 100) / 100, num,
 					    sizeof num),
-			      td_fmt_number(round((rates.in_disc + rates.out_disc) * 100) / 100, num2,
-					    sizeof num2));
+			      td_fmt_number(round((rates.in_disc + rates.out_disc) * 100) / 100,
+					    num2, sizeof num2));
 	} else {
 		td_buf_printf(&sum, "; %s", rates.why);
 	}

@@ -132,11 +132,11 @@ static enum td_err snmp_passphrase(char **slot, const char *opt, const char *arg
 	size_t n = strlen(arg);
 	/* net-snmp refuses shorter ones (USM_LENGTH_P_MIN); the text is never echoed. */
 	if (n < 8)
-		return td_errf(TD_E_USAGE, err, errlen, "%s: a passphrase has at least 8 characters",
-			       opt);
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "%s: a passphrase has at least 8 characters", opt);
 	if (n > SNMP_SECRET_MAX)
-		return td_errf(TD_E_USAGE, err, errlen, "%s: a passphrase has at most %d characters",
-			       opt, SNMP_SECRET_MAX);
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "%s: a passphrase has at most %d characters", opt, SNMP_SECRET_MAX);
 	snmp_set_secret(slot, arg);
 	return TD_OK;
 }
@@ -154,16 +154,16 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 		return TD_OK;
 	case TD_SNMP_OPT_PORT:
 		if (td_parse_uint(arg, 1, 65535, &n) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "-p: \"%.64s\" is not a port (1 to 65535)",
-				       arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-p: \"%.64s\" is not a port (1 to 65535)", arg);
 		t->port = (unsigned)n;
 		return TD_OK;
 	case TD_SNMP_OPT_IPV4: t->ipv6 = false; return TD_OK;
 	case TD_SNMP_OPT_IPV6: t->ipv6 = true; return TD_OK;
 	case TD_SNMP_OPT_COMMUNITY:
 		if (strlen(arg) > SNMP_NAME_MAX)
-			return td_errf(TD_E_USAGE, err, errlen, "-C: a community has at most %d characters",
-				       SNMP_NAME_MAX);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-C: a community has at most %d characters", SNMP_NAME_MAX);
 		snmp_set_secret(&t->community, arg);
 		return TD_OK;
 	case TD_SNMP_OPT_VERSION:
@@ -174,7 +174,8 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 		else if (!strcmp(arg, "3") || !strcasecmp(arg, "v3"))
 			t->version = TD_SNMP_V3;
 		else
-			return td_errf(TD_E_USAGE, err, errlen, "-P: \"%.64s\" is not 1, 2c or 3", arg);
+			return td_errf(TD_E_USAGE, err, errlen, "-P: \"%.64s\" is not 1, 2c or 3",
+				       arg);
 		t->version_set = true;
 		return TD_OK;
 	case TD_SNMP_OPT_LEVEL:
@@ -186,17 +187,20 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 			t->level = TD_SNMP_AUTHPRIV;
 		else
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-L: \"%.64s\" is not noAuthNoPriv, authNoPriv or authPriv", arg);
+				       "-L: \"%.64s\" is not noAuthNoPriv, authNoPriv or authPriv",
+				       arg);
 		t->level_set = true;
 		return TD_OK;
 	case TD_SNMP_OPT_USER:
 		if (!*arg || strlen(arg) > 32)
-			return td_errf(TD_E_USAGE, err, errlen, "-U: a user name has 1 to 32 characters");
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-U: a user name has 1 to 32 characters");
 		snmp_set(&t->user, arg);
 		return TD_OK;
 	case TD_SNMP_OPT_CONTEXT:
 		if (strlen(arg) > 32)
-			return td_errf(TD_E_USAGE, err, errlen, "-N: a context name has at most 32 characters");
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-N: a context name has at most 32 characters");
 		snmp_set(&t->context, arg);
 		return TD_OK;
 	case TD_SNMP_OPT_AUTH:
@@ -205,8 +209,9 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 				t->auth = snmp_auth_names[i].auth;
 				return TD_OK;
 			}
-		return td_errf(TD_E_USAGE, err, errlen,
-			       "-a: \"%.64s\" is not MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512", arg);
+		return td_errf(
+		    TD_E_USAGE, err, errlen,
+		    "-a: \"%.64s\" is not MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512", arg);
 	case TD_SNMP_OPT_PRIV:
 		for (size_t i = 0; i < sizeof snmp_priv_names / sizeof snmp_priv_names[0]; i++)
 			if (!strcasecmp(arg, snmp_priv_names[i].name)) {
@@ -219,8 +224,8 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 	case TD_SNMP_OPT_PRIV_PASS: return snmp_passphrase(&t->priv_pass, "-X", arg, err, errlen);
 	case TD_SNMP_OPT_RETRIES:
 		if (td_parse_uint(arg, 0, 10, &n) != TD_OK)
-			return td_errf(TD_E_USAGE, err, errlen, "-e: \"%.64s\" is not a number from 0 to 10",
-				       arg);
+			return td_errf(TD_E_USAGE, err, errlen,
+				       "-e: \"%.64s\" is not a number from 0 to 10", arg);
 		t->retries = (unsigned)n;
 		return TD_OK;
 	case TD_SNMP_OPT_MIBS:
@@ -228,7 +233,8 @@ enum td_err td_snmp_target_option(struct td_snmp_target *t, int id, const char *
 		    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 				"-_.:/+") != strlen(arg))
 			return td_errf(TD_E_USAGE, err, errlen,
-				       "-m: \"%.64s\" is not a list of MIB modules like IF-MIB:HOST-RESOURCES-MIB "
+				       "-m: \"%.64s\" is not a list of MIB modules like "
+				       "IF-MIB:HOST-RESOURCES-MIB "
 				       "or ALL",
 				       arg);
 		snmp_set(&t->mibs, arg);
@@ -258,10 +264,12 @@ enum td_err td_snmp_target_finish(struct td_snmp_target *t, char *err, size_t er
 			   : t->auth_pass ? TD_SNMP_AUTHNOPRIV
 					  : TD_SNMP_NOAUTH;
 	if (t->level >= TD_SNMP_AUTHNOPRIV && !t->auth_pass)
-		return td_errf(TD_E_USAGE, err, errlen, "-L %s: -A gives the authentication passphrase",
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-L %s: -A gives the authentication passphrase",
 			       t->level == TD_SNMP_AUTHPRIV ? "authPriv" : "authNoPriv");
 	if (t->level == TD_SNMP_AUTHPRIV && !t->priv_pass)
-		return td_errf(TD_E_USAGE, err, errlen, "-L authPriv: -X gives the privacy passphrase");
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-L authPriv: -X gives the privacy passphrase");
 	return TD_OK;
 }
 
@@ -438,7 +446,9 @@ void td_snmp_value_text(const struct td_snmp_value *v, char *buf, size_t len)
 	case TD_SNMP_T_COUNTER32:
 	case TD_SNMP_T_COUNTER64:
 	case TD_SNMP_T_TIMETICKS: snprintf(buf, len, "%" PRIu64, v->u); return;
-	case TD_SNMP_T_FLOAT: snprintf(buf, len, "%s", td_fmt_number(v->d, num, sizeof num)); return;
+	case TD_SNMP_T_FLOAT:
+		snprintf(buf, len, "%s", td_fmt_number(v->d, num, sizeof num));
+		return;
 	case TD_SNMP_T_OCTETS:
 		if (snmp_printable(v->text, v->len)) {
 			size_t n = v->len && v->text[v->len - 1] == '\n' ? v->len - 1 : v->len;
@@ -616,20 +626,21 @@ enum td_err td_snmp_resolve(const char *name, const char *mibs, struct td_snmp_o
 	if (!found) {
 		const char *list = mibs ? mibs : getenv("MIBS");
 		td_errf(TD_E_NOTFOUND, err, errlen,
-			"OID \"%.128s\": no loaded MIB defines this name (modules %.64s from %.200s); give "
+			"OID \"%.128s\": no loaded MIB defines this name (modules %.64s from "
+			"%.200s); give "
 			"the numeric OID, or install the MIB files (Debian: snmp-mibs-downloader)",
 			name, list && *list ? list : "ALL", dirs && *dirs ? dirs : "no directory");
 		free(dirs);
 		return TD_E_NOTFOUND;
 	}
 	if (len < 2 || len > TD_SNMP_OID_MAX)
-		return td_errf(TD_E_NOTFOUND, err, errlen, "OID \"%.128s\": resolves to %zu sub-identifiers",
-			       name, len);
+		return td_errf(TD_E_NOTFOUND, err, errlen,
+			       "OID \"%.128s\": resolves to %zu sub-identifiers", name, len);
 	out->len = len;
 	for (size_t i = 0; i < len; i++) {
 		if (buf[i] > UINT32_MAX)
-			return td_errf(TD_E_NOTFOUND, err, errlen, "OID \"%.128s\": a sub-identifier is too large",
-				       name);
+			return td_errf(TD_E_NOTFOUND, err, errlen,
+				       "OID \"%.128s\": a sub-identifier is too large", name);
 		out->sub[i] = (uint32_t)buf[i];
 	}
 	return TD_OK;
@@ -782,14 +793,16 @@ static enum td_err snmp_v3_setup(const struct td_snmp_target *t, netsnmp_session
 	tmpl->securityAuthKeyLen = USM_AUTH_KU_LEN;
 	if (generate_Ku(proto, (u_int)plen, (const u_char *)t->auth_pass, strlen(t->auth_pass),
 			tmpl->securityAuthKey, &tmpl->securityAuthKeyLen) != SNMPERR_SUCCESS)
-		return td_errf(TD_E_USAGE, err, errlen,
-			       "-A: net-snmp cannot derive a key with this authentication protocol");
+		return td_errf(
+		    TD_E_USAGE, err, errlen,
+		    "-A: net-snmp cannot derive a key with this authentication protocol");
 	if (t->level != TD_SNMP_AUTHPRIV)
 		return TD_OK;
 	oid *pproto = NULL;
 	size_t pplen = 0;
 	if (!snmp_priv_proto(t->priv, &pproto, &pplen))
-		return td_errf(TD_E_USAGE, err, errlen, "-x: this net-snmp build has no such protocol");
+		return td_errf(TD_E_USAGE, err, errlen,
+			       "-x: this net-snmp build has no such protocol");
 	tmpl->securityPrivProto = pproto;
 	tmpl->securityPrivProtoLen = pplen;
 	tmpl->securityPrivKeyLen = USM_PRIV_KU_LEN;
@@ -831,7 +844,8 @@ enum td_err td_snmp_open(const struct td_snmp_target *t, const struct td_deadlin
 	if (strchr(host, ':'))
 		snprintf(s->peer, sizeof s->peer, "udp6:[%s]:%u", host, t->port);
 	else
-		snprintf(s->peer, sizeof s->peer, "%s:%s:%u", t->ipv6 ? "udp6" : "udp", host, t->port);
+		snprintf(s->peer, sizeof s->peer, "%s:%s:%u", t->ipv6 ? "udp6" : "udp", host,
+			 t->port);
 	tmpl.peername = s->peer;
 	tmpl.retries = (int)t->retries;
 	tmpl.timeout = 1000000L;
@@ -848,7 +862,8 @@ enum td_err td_snmp_open(const struct td_snmp_target *t, const struct td_deadlin
 		tmpl.community_len = strlen(t->community);
 	}
 	if (!snmp_lock_until(dl)) {
-		rc = td_errf(TD_E_TIMEOUT, err, errlen, "%s: no time left to open a session", s->peer);
+		rc = td_errf(TD_E_TIMEOUT, err, errlen, "%s: no time left to open a session",
+			     s->peer);
 		goto out;
 	}
 	s->sessp = snmp_sess_open(&tmpl);
@@ -913,12 +928,14 @@ static enum td_err snmp_no_answer(const struct td_snmp_session *s, const struct 
 				  double started, char *err, size_t errlen)
 {
 	(void)dl;
-	const char *hint = s->version == TD_SNMP_V3
-				   ? "agent down, or a wrong privacy passphrase (-X): agents drop what "
-				     "they cannot decrypt"
-				   : "agent down, or a wrong community (-C): agents do not answer those";
-	return td_errf(TD_E_TIMEOUT, err, errlen, "no answer from %s after %.1f s and %u tries (%s)",
-		       s->peer, td_now() - started, s->retries + 1, hint);
+	const char *hint =
+	    s->version == TD_SNMP_V3
+		? "agent down, or a wrong privacy passphrase (-X): agents drop what "
+		  "they cannot decrypt"
+		: "agent down, or a wrong community (-C): agents do not answer those";
+	return td_errf(TD_E_TIMEOUT, err, errlen,
+		       "no answer from %s after %.1f s and %u tries (%s)", s->peer,
+		       td_now() - started, s->retries + 1, hint);
 }
 
 /*
@@ -996,7 +1013,8 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 		struct pollfd p = { .fd = sock, .events = POLLIN };
 		int r = poll(&p, 1, wait_ms);
 		if (r < 0 && errno != EINTR) {
-			rc = td_errf(TD_E_IO, err, errlen, "%s: poll: %s", s->peer, strerror(errno));
+			rc =
+			    td_errf(TD_E_IO, err, errlen, "%s: poll: %s", s->peer, strerror(errno));
 			break;
 		}
 		if (!snmp_lock_until(dl)) {
@@ -1021,8 +1039,8 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 		return TD_OK;
 	}
 	if (w->report)
-		return td_errf(TD_E_PROTO, err, errlen, "%s: SNMPv3 user \"%s\": %s", s->peer, s->user,
-			       snmp_report_text(w->report));
+		return td_errf(TD_E_PROTO, err, errlen, "%s: SNMPv3 user \"%s\": %s", s->peer,
+			       s->user, snmp_report_text(w->report));
 	if (w->done && w->status == STAT_ERROR)
 		return td_errf(TD_E_PROTO, err, errlen, "%s: the request failed", s->peer);
 	return snmp_no_answer(s, dl, started, err, errlen);
@@ -1082,8 +1100,9 @@ static void snmp_convert(const netsnmp_variable_list *v, struct td_snmp_value *o
 	case ASN_OPAQUE_I64:
 		out->type = TD_SNMP_T_INTEGER;
 		if (v->val.counter64)
-			out->i = (int64_t)(((uint64_t)(v->val.counter64->high & 0xffffffffUL) << 32) |
-					   (uint64_t)(v->val.counter64->low & 0xffffffffUL));
+			out->i =
+			    (int64_t)(((uint64_t)(v->val.counter64->high & 0xffffffffUL) << 32) |
+				      (uint64_t)(v->val.counter64->low & 0xffffffffUL));
 		break;
 	case ASN_OPAQUE_FLOAT:
 		out->type = TD_SNMP_T_FLOAT;
@@ -1133,8 +1152,8 @@ static void snmp_convert(const netsnmp_variable_list *v, struct td_snmp_value *o
 }
 
 enum td_err td_snmp_get(struct td_snmp_session *s, bool next, const struct td_snmp_oid *oids,
-			size_t n, struct td_snmp_value *out, const struct td_deadline *dl, char *err,
-			size_t errlen)
+			size_t n, struct td_snmp_value *out, const struct td_deadline *dl,
+			char *err, size_t errlen)
 {
 	bool pending[TD_SNMP_GET_MAX];
 	size_t map[TD_SNMP_GET_MAX];
@@ -1170,28 +1189,31 @@ enum td_err td_snmp_get(struct td_snmp_session *s, bool next, const struct td_sn
 			return rc;
 		if (resp->errstat == SNMP_ERR_NOERROR) {
 			size_t k = 0;
-			for (netsnmp_variable_list *v = resp->variables; v && k < count; v = v->next_variable)
+			for (netsnmp_variable_list *v = resp->variables; v && k < count;
+			     v = v->next_variable)
 				snmp_convert(v, &out[map[k++]]);
 			if (k < count)
-				rc = td_errf(TD_E_PROTO, err, errlen, "%s answered %zu of %zu values", s->peer,
-					     k, count);
+				rc = td_errf(TD_E_PROTO, err, errlen,
+					     "%s answered %zu of %zu values", s->peer, k, count);
 			snmp_free_locked(resp);
 			return rc;
 		}
 		long status = resp->errstat, index = resp->errindex;
 		snmp_free_locked(resp);
 		if (status == SNMP_ERR_NOSUCHNAME && index >= 1 && (size_t)index <= count) {
-			/* SNMPv1 refuses the whole request for one missing OID: mark it, ask the rest */
+			/* SNMPv1 refuses the whole request for one missing OID: mark it, ask the
+			 * rest */
 			size_t i = map[index - 1];
 			out[i].type = next ? TD_SNMP_T_ENDOFMIBVIEW : TD_SNMP_T_NOSUCHOBJECT;
 			pending[i] = false;
 			continue;
 		}
 		if (status == SNMP_ERR_TOOBIG)
-			return td_errf(TD_E_PROTO, err, errlen,
-				       "%s: the answer to %zu OIDs is too big for the agent (tooBig): ask "
-				       "fewer at a time",
-				       s->peer, count);
+			return td_errf(
+			    TD_E_PROTO, err, errlen,
+			    "%s: the answer to %zu OIDs is too big for the agent (tooBig): ask "
+			    "fewer at a time",
+			    s->peer, count);
 		return td_errf(TD_E_PROTO, err, errlen, "%s answered with an error: %s (index %ld)",
 			       s->peer, snmp_errstring((int)status), index);
 	}
@@ -1209,7 +1231,7 @@ enum td_err td_snmp_walk(struct td_snmp_session *s, const struct td_snmp_oid *ro
 	for (;;) {
 		pthread_mutex_lock(&snmp_lock);
 		netsnmp_pdu *pdu =
-			snmp_pdu_create(s->version == TD_SNMP_V1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
+		    snmp_pdu_create(s->version == TD_SNMP_V1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
 		snmp_unlock();
 		if (!pdu)
 			td_oom();
@@ -1228,14 +1250,15 @@ enum td_err td_snmp_walk(struct td_snmp_session *s, const struct td_snmp_oid *ro
 			snmp_free_locked(resp);
 			if (status == SNMP_ERR_NOSUCHNAME) /* SNMPv1's end of the MIB */
 				return TD_OK;
-			return td_errf(TD_E_PROTO, err, errlen, "%s answered with an error: %s", s->peer,
-				       snmp_errstring((int)status));
+			return td_errf(TD_E_PROTO, err, errlen, "%s answered with an error: %s",
+				       s->peer, snmp_errstring((int)status));
 		}
 		bool more = resp->variables != NULL;
 		for (netsnmp_variable_list *v = resp->variables; v && more; v = v->next_variable) {
 			struct td_snmp_value val;
 			snmp_convert(v, &val);
-			if (val.type == TD_SNMP_T_ENDOFMIBVIEW || !td_snmp_oid_under(&val.oid, root)) {
+			if (val.type == TD_SNMP_T_ENDOFMIBVIEW ||
+			    !td_snmp_oid_under(&val.oid, root)) {
 				more = false;
 			} else if (td_snmp_oid_cmp(&val.oid, &cur) <= 0) {
 				rc = td_errf(TD_E_PROTO, err, errlen,
@@ -1243,8 +1266,9 @@ enum td_err td_snmp_walk(struct td_snmp_session *s, const struct td_snmp_oid *ro
 					     td_snmp_oid_format(&cur, txt, sizeof txt));
 				more = false;
 			} else if (++seen > max) {
-				rc = td_errf(TD_E_TOOBIG, err, errlen, "%s: more than %zu rows under %s",
-					     s->peer, max, td_snmp_oid_format(root, txt, sizeof txt));
+				rc = td_errf(TD_E_TOOBIG, err, errlen,
+					     "%s: more than %zu rows under %s", s->peer, max,
+					     td_snmp_oid_format(root, txt, sizeof txt));
 				more = false;
 			} else {
 				cur = val.oid;

@@ -36,7 +36,8 @@ static void test_parse_table(void **state)
 		const char *msg;
 	} cases[] = {
 		{ { "-H", "h", "-o", "1.3.6.1.2.1.1.3.0" }, TD_OK, NULL },
-		{ { "-H", "h", "-o", "1.3.6.1.2.1.1.3.0,1.3.6.1.2.1.1.5.0", "-o", "sysName.0" }, TD_OK, NULL },
+		{ { "-H", "h", "-o", "1.3.6.1.2.1.1.3.0,1.3.6.1.2.1.1.5.0", "-o", "sysName.0" },
+		  TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3.6.1.2.1.1.3.0 1.3.6.1.2.1.1.5.0" }, TD_OK, NULL },
 		{ { "-H", "h" }, TD_E_USAGE, "-o" },
 		{ { "-o", "1.3.6.1.2.1.1.3.0" }, TD_E_USAGE, "-H" },
@@ -46,19 +47,23 @@ static void test_parse_table(void **state)
 		{ { "-H", "h", "-o", "5" }, TD_E_USAGE, "not an OID" },
 		{ { "-H", "h", "-o", "1.3,1.4", "-w", "10,20" }, TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3,1.4", "-w", ",20" }, TD_OK, NULL },
-		{ { "-H", "h", "-o", "1.3,1.4", "-w", "10,20,30" }, TD_E_USAGE, "-w: 3 ranges for 2 OIDs" },
+		{ { "-H", "h", "-o", "1.3,1.4", "-w", "10,20,30" }, TD_E_USAGE,
+		  "-w: 3 ranges for 2 OIDs" },
 		{ { "-H", "h", "-o", "1.3", "-c", "abc" }, TD_E_USAGE, "-c" },
 		{ { "-H", "h", "-o", "1.3", "-w", "10:5" }, TD_E_USAGE, "-w" },
 		{ { "-H", "h", "-o", "1.3", "-w", "@1:2" }, TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3", "-l", "a,b" }, TD_E_USAGE, "-l" },
 		{ { "-H", "h", "-o", "1.3", "-u", "s,s" }, TD_E_USAGE, "-u" },
-		{ { "-H", "h", "-o", "1.3", "-s", "a", "-s", "b" }, TD_E_USAGE, "tests for 1 OIDs" },
+		{ { "-H", "h", "-o", "1.3", "-s", "a", "-s", "b" }, TD_E_USAGE,
+		  "tests for 1 OIDs" },
 		{ { "-H", "h", "-o", "1.3,1.4", "-s", "a", "-r", "b" }, TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3", "-r", "(" }, TD_E_USAGE, "-r" },
 		{ { "-H", "h", "-o", "1.3", "-R", "[a-" }, TD_E_USAGE, "-R" },
 		{ { "-H", "h", "-o", "1.3", "--rate", "--rate-multiplier", "60" }, TD_OK, NULL },
-		{ { "-H", "h", "-o", "1.3", "--rate-multiplier", "0" }, TD_E_USAGE, "--rate-multiplier" },
-		{ { "-H", "h", "-o", "1.3", "--rate-multiplier", "x" }, TD_E_USAGE, "--rate-multiplier" },
+		{ { "-H", "h", "-o", "1.3", "--rate-multiplier", "0" }, TD_E_USAGE,
+		  "--rate-multiplier" },
+		{ { "-H", "h", "-o", "1.3", "--rate-multiplier", "x" }, TD_E_USAGE,
+		  "--rate-multiplier" },
 		{ { "-H", "h", "-o", "1.3", "--rate", "-n" }, TD_E_USAGE, "--rate" },
 		{ { "-H", "h", "-o", "1.3", "-M", "-0.5", "--offset", "3" }, TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3", "-M", "1e3" }, TD_E_USAGE, "-M" },
@@ -119,8 +124,8 @@ static void test_uom(void **state)
 		double f;
 		snmp_uom(cases[i].unit, uom, &f);
 		if (strcmp(uom, cases[i].uom) || f != cases[i].factor)
-			fail_msg("case %zu (%s): \"%s\" x%g", i, cases[i].unit ? cases[i].unit : "NULL",
-				 uom, f);
+			fail_msg("case %zu (%s): \"%s\" x%g", i,
+				 cases[i].unit ? cases[i].unit : "NULL", uom, f);
 	}
 }
 
@@ -137,9 +142,10 @@ static void test_samples(void **state)
 	snmp_sample_format(&s, buf, sizeof buf);
 	assert_true(snmp_sample_parse(buf, &back));
 	assert_float_equal(back.d, -12.5, 0);
-	static const char *const bad[] = { "",	   "3",	       "3 ",	    "x 5",	  "99 5",
-					   "0 5",  "4 -1",     "4 1.5",	    "4 18446744073709551616",
-					   "1 abc", "123456789 1" };
+	static const char *const bad[] = {
+		"",	 "3",	 "3 ",	  "x 5",   "99 5", "0 5", "4 -1", "4 1.5",
+		"4 18446744073709551616", "1 abc", "123456789 1",
+	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		if (snmp_sample_parse(bad[i], &back))
 			fail_msg("\"%s\" parsed", bad[i]);
@@ -154,7 +160,8 @@ static void test_rate_fixtures(void **state)
 		enum snmp_rate_rc rc;
 		double rate;
 	} cases[] = {
-		{ { TD_SNMP_T_COUNTER32, 1000, 0 }, { TD_SNMP_T_COUNTER32, 3000, 0 }, 10, SNMP_RATE_OK, 200 },
+		{ { TD_SNMP_T_COUNTER32, 1000, 0 }, { TD_SNMP_T_COUNTER32, 3000, 0 }, 10,
+		  SNMP_RATE_OK, 200 },
 		/* 32-bit wrap: 2^32 - 296 -> 200 is 496 */
 		{ { TD_SNMP_T_COUNTER32, 4294967000u, 0 }, { TD_SNMP_T_COUNTER32, 200, 0 }, 8,
 		  SNMP_RATE_OK, 62 },
@@ -162,20 +169,25 @@ static void test_rate_fixtures(void **state)
 		{ { TD_SNMP_T_COUNTER64, UINT64_MAX - 99, 0 }, { TD_SNMP_T_COUNTER64, 50, 0 }, 1.5,
 		  SNMP_RATE_OK, 100 },
 		/* 64-bit going down from low values: a reset, not 2^64 - 990 */
-		{ { TD_SNMP_T_COUNTER64, 1000, 0 }, { TD_SNMP_T_COUNTER64, 10, 0 }, 1, SNMP_RATE_RESET, 0 },
+		{ { TD_SNMP_T_COUNTER64, 1000, 0 }, { TD_SNMP_T_COUNTER64, 10, 0 }, 1,
+		  SNMP_RATE_RESET, 0 },
 		/* gauges may go down */
-		{ { TD_SNMP_T_UNSIGNED, 0, 50 }, { TD_SNMP_T_UNSIGNED, 0, 20 }, 10, SNMP_RATE_OK, -3 },
+		{ { TD_SNMP_T_UNSIGNED, 0, 50 }, { TD_SNMP_T_UNSIGNED, 0, 20 }, 10, SNMP_RATE_OK,
+		  -3 },
 		{ { TD_SNMP_T_INTEGER, 0, 5 }, { TD_SNMP_T_INTEGER, 0, 5 }, 2, SNMP_RATE_OK, 0 },
 		/* another type: start over */
-		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER64, 10, 0 }, 1, SNMP_RATE_FIRST, 0 },
+		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER64, 10, 0 }, 1,
+		  SNMP_RATE_FIRST, 0 },
 		/* no time, or time going back */
-		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER32, 10, 0 }, 0, SNMP_RATE_NOTIME, 0 },
-		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER32, 10, 0 }, -5, SNMP_RATE_NOTIME, 0 },
+		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER32, 10, 0 }, 0,
+		  SNMP_RATE_NOTIME, 0 },
+		{ { TD_SNMP_T_COUNTER32, 5, 0 }, { TD_SNMP_T_COUNTER32, 10, 0 }, -5,
+		  SNMP_RATE_NOTIME, 0 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		double rate = -999;
-		enum snmp_rate_rc rc = snmp_rate(&cases[i].prev, 1000, &cases[i].cur, 1000 + cases[i].dt,
-						 &rate);
+		enum snmp_rate_rc rc =
+		    snmp_rate(&cases[i].prev, 1000, &cases[i].cur, 1000 + cases[i].dt, &rate);
 		if (rc != cases[i].rc || (rc == SNMP_RATE_OK && fabs(rate - cases[i].rate) > 1e-9))
 			fail_msg("case %zu: rc %d rate %g, wanted %d %g", i, rc, rate, cases[i].rc,
 				 cases[i].rate);
@@ -303,7 +315,7 @@ static void test_eval(void **state)
 	td_buf_cleanup(&perf);
 
 	/* units convert to the contract's: 1500 ms is 1.5 s, thresholds with it */
-	const char *a6[] = { "-H", "h", "-o", "1.3.1", "-u", "ms", "-w", "1000", "-c", "2000", NULL };
+	const char *a6[] = {"-H", "h", "-o", "1.3.1", "-u", "ms", "-w", "1000", "-c", "2000", NULL};
 	v[0] = (struct td_snmp_value){ .type = TD_SNMP_T_UNSIGNED, .u = 1500 };
 	assert_int_equal(eval(a6, v, 1, NULL, &res, &perf), TD_STATE_WARNING);
 	assert_string_equal(td_buf_str(&perf), "1.3.1=1.5s;1;2");

@@ -78,11 +78,11 @@ static void test_speed(void **state)
 		enum td_err rc;
 		double want;
 	} parse[] = {
-		{ "1G", TD_OK, 1e9 },	       { "100M", TD_OK, 1e8 },	  { "10k", TD_OK, 1e4 },
-		{ "2.5G", TD_OK, 2.5e9 },      { "10000", TD_OK, 1e4 },	  { "1T", TD_OK, 1e12 },
-		{ "", TD_E_PARSE, 0 },	       { "G", TD_E_PARSE, 0 },	  { "0", TD_E_PARSE, 0 },
-		{ "-1G", TD_E_PARSE, 0 },      { "1 G", TD_E_PARSE, 0 },  { "1g", TD_E_PARSE, 0 },
-		{ "1GB", TD_E_PARSE, 0 },      { "1e9", TD_E_PARSE, 0 },
+		{ "1G", TD_OK, 1e9 },	 { "100M", TD_OK, 1e8 },  { "10k", TD_OK, 1e4 },
+		{ "2.5G", TD_OK, 2.5e9 }, { "10000", TD_OK, 1e4 }, { "1T", TD_OK, 1e12 },
+		{ "", TD_E_PARSE, 0 },	 { "G", TD_E_PARSE, 0 },  { "0", TD_E_PARSE, 0 },
+		{ "-1G", TD_E_PARSE, 0 }, { "1 G", TD_E_PARSE, 0 }, { "1g", TD_E_PARSE, 0 },
+		{ "1GB", TD_E_PARSE, 0 }, { "1e9", TD_E_PARSE, 0 },
 		{ "123456789012345678901234567890123", TD_E_PARSE, 0 },
 	};
 	for (size_t i = 0; i < sizeof parse / sizeof parse[0]; i++) {
@@ -223,9 +223,10 @@ static void test_parse(void **state)
 		{ { "-H", "h", "-k", "3x" }, TD_E_USAGE, "-k" },
 		{ { "-H", "h", "-i", "" }, TD_E_USAGE, "-i" },
 		{ { "-H", "h", "-i", "a\tb" }, TD_E_USAGE, "-i" },
-		{ { "-H", "h", "-i", "e", "-w", "80", "-c", "95", "--bps-warning", "1000000" }, TD_OK,
-		  NULL },
-		{ { "-H", "h", "-i", "e", "--errors-critical", "x" }, TD_E_USAGE, "--errors-critical" },
+		{ { "-H", "h", "-i", "e", "-w", "80", "-c", "95", "--bps-warning", "1000000" },
+		  TD_OK, NULL },
+		{ { "-H", "h", "-i", "e", "--errors-critical", "x" }, TD_E_USAGE,
+		  "--errors-critical" },
 		{ { "-H", "h", "-i", "e", "--admin-down", "ok", "--dormant", "w" }, TD_OK, NULL },
 		{ { "-H", "h", "-i", "e", "-D", "i", "--dormant", "ignore" }, TD_OK, NULL },
 		{ { "-H", "h", "-i", "e", "--dormant", "x" }, TD_E_USAGE, "--dormant" },
@@ -254,7 +255,7 @@ static void test_matches(void **state)
 	memset(v, 0, sizeof v);
 	v[IF_DESCR] = (struct td_snmp_value){ .type = TD_SNMP_T_OCTETS, .text = "eth0", .len = 4 };
 	v[IF_NAME] = (struct td_snmp_value){ .type = TD_SNMP_T_OCTETS, .text = "Gi0/1", .len = 5 };
-	v[IF_ALIAS] = (struct td_snmp_value){ .type = TD_SNMP_T_OCTETS, .text = "uplink", .len = 6 };
+	v[IF_ALIAS] = (struct td_snmp_value){.type = TD_SNMP_T_OCTETS, .text = "uplink", .len = 6};
 	v[IF_OPER] = (struct td_snmp_value){ .type = TD_SNMP_T_INTEGER, .i = 1 };
 	struct snmpif_config c = { .by = SNMPIF_BY_NAME, .select = "Gi0/1" };
 	assert_true(snmpif_matches(&c, v));
@@ -275,7 +276,8 @@ static void test_matches(void **state)
 	char buf[TD_SNMP_OID_BUF];
 	assert_int_equal(snmpif_oids(7, true, oids), IF_N);
 	assert_int_equal(snmpif_oids(7, false, oids), IF_HC_IN_OCTETS);
-	assert_string_equal(td_snmp_oid_format(&oids[IF_UPTIME], buf, sizeof buf), "1.3.6.1.2.1.1.3.0");
+	assert_string_equal(td_snmp_oid_format(&oids[IF_UPTIME], buf, sizeof buf),
+			    "1.3.6.1.2.1.1.3.0");
 	assert_string_equal(td_snmp_oid_format(&oids[IF_OPER], buf, sizeof buf),
 			    "1.3.6.1.2.1.2.2.1.8.7");
 	snmpif_oids(7, true, oids);

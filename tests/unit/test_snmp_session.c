@@ -52,7 +52,8 @@ static void test_oid_parse_table(void **state)
 		struct td_snmp_oid o;
 		enum td_err rc = td_snmp_oid_parse(cases[i].text, &o);
 		if (rc != cases[i].rc)
-			fail_msg("case %zu \"%s\": rc %d, wanted %d", i, cases[i].text, rc, cases[i].rc);
+			fail_msg("case %zu \"%s\": rc %d, wanted %d", i, cases[i].text, rc,
+				 cases[i].rc);
 		if (rc == TD_OK) {
 			assert_int_equal(o.len, cases[i].len);
 			assert_int_equal(o.sub[o.len - 1], cases[i].last);
@@ -184,7 +185,7 @@ static void test_value_number(void **state)
 	assert_false(td_snmp_value_number(&v, &x));
 	td_snmp_value_cleanup(&v);
 
-	struct td_snmp_value n = { .type = TD_SNMP_T_COUNTER64, .u = UINT64_C(18446744073709551000) };
+	struct td_snmp_value n = {.type = TD_SNMP_T_COUNTER64, .u = UINT64_C(18446744073709551000)};
 	assert_true(td_snmp_value_number(&n, &x));
 	assert_float_equal(x, 18446744073709551000.0, 1e4);
 	n = (struct td_snmp_value){ .type = TD_SNMP_T_INTEGER, .i = -7 };
@@ -296,9 +297,11 @@ static void test_target_options(void **state)
 		{ { "-H", "h", "-P", "2c" }, TD_OK, NULL },
 		{ { "-H", "h", "-P", "4" }, TD_E_USAGE, "-P" },
 		{ { "-H", "h", "-P", "3" }, TD_E_USAGE, "-U" }, /* v3 without a user */
-		{ { "-H", "h", "-U", "mon" }, TD_OK, NULL },	/* -U implies v3, noAuthNoPriv */
+		/* -U implies v3, noAuthNoPriv */
+		{ { "-H", "h", "-U", "mon" }, TD_OK, NULL },
 		{ { "-H", "h", "-P", "2c", "-U", "mon" }, TD_E_USAGE, "-P 3" },
-		{ { "-H", "h", "-U", "mon", "-L", "authPriv", "-A", "12345678" }, TD_E_USAGE, "-X" },
+		{ { "-H", "h", "-U", "mon", "-L", "authPriv", "-A", "12345678" }, TD_E_USAGE,
+		  "-X" },
 		{ { "-H", "h", "-U", "mon", "-L", "authNoPriv" }, TD_E_USAGE, "-A" },
 		{ { "-H", "h", "-U", "mon", "-L", "authpriv", "-A", "12345678", "-X", "abcdefgh" },
 		  TD_OK, NULL },
@@ -372,8 +375,10 @@ static void test_target_defaults_and_secrets(void **state)
 	td_snmp_target_cleanup(&t);
 	/* a second -C replaces the first (wiped) */
 	td_snmp_target_init(&t);
-	assert_int_equal(td_snmp_target_option(&t, TD_SNMP_OPT_COMMUNITY, "one", err, sizeof err), TD_OK);
-	assert_int_equal(td_snmp_target_option(&t, TD_SNMP_OPT_COMMUNITY, "two", err, sizeof err), TD_OK);
+	assert_int_equal(td_snmp_target_option(&t, TD_SNMP_OPT_COMMUNITY, "one", err, sizeof err),
+			 TD_OK);
+	assert_int_equal(td_snmp_target_option(&t, TD_SNMP_OPT_COMMUNITY, "two", err, sizeof err),
+			 TD_OK);
 	assert_string_equal(t.community, "two");
 	td_snmp_target_cleanup(&t);
 	assert_null(t.community);
