@@ -197,6 +197,9 @@ static enum td_err snmp_ranges(const char *opt, const char *arg, struct td_range
 	char part[80], why[200];
 	const char *p = arg;
 	size_t k = 0;
+	/* entries may be empty (",5"), the whole option may not */
+	if (!*arg)
+		return td_errf(TD_E_USAGE, err, errlen, "%s: an empty string is not a range", opt);
 	for (;;) {
 		size_t len = strcspn(p, ",");
 		if (k == SNMP_MAX_OIDS)

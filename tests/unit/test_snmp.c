@@ -52,6 +52,8 @@ static void test_parse_table(void **state)
 		{ { "-H", "h", "-o", "1.3", "-c", "abc" }, TD_E_USAGE, "-c" },
 		{ { "-H", "h", "-o", "1.3", "-w", "10:5" }, TD_E_USAGE, "-w" },
 		{ { "-H", "h", "-o", "1.3", "-w", "@1:2" }, TD_OK, NULL },
+		{ { "-H", "h", "-o", "1.3", "-c", "" }, TD_E_USAGE, "-c: an empty string" },
+		{ { "-H", "h", "-o", "1.3,1.4", "-c", "," }, TD_OK, NULL },
 		{ { "-H", "h", "-o", "1.3", "-l", "a,b" }, TD_E_USAGE, "-l" },
 		{ { "-H", "h", "-o", "1.3", "-u", "s,s" }, TD_E_USAGE, "-u" },
 		{ { "-H", "h", "-o", "1.3", "-s", "a", "-s", "b" }, TD_E_USAGE,
