@@ -115,12 +115,31 @@ like() { # TEXT ERE DESC
 does not match /$2/"; fi
 }
 
-# A free TCP port on 127.0.0.1 (bound and released; the test binds it right after).
+# A free port on 127.0.0.1 for a server the test starts. Ports come from
+# 20000-32767, below the kernel's ephemeral range (so no client connection
+# holds one), are not listened on (TCP or UDP), and are claimed with an atomic
+# mkdir, so tests running in parallel never get the same one.
+td_ports=${TMPDIR:-/tmp}/tandem-test-ports
+mkdir -p "$td_ports" 2>/dev/null
+# free_port runs in $(...), a subshell: its claims are noted in a file
+td_release_ports() {
+	[ -f "$td_tmp/ports" ] || return 0
+	while read -r p; do rmdir "$td_ports/$p" 2>/dev/null; done <"$td_tmp/ports"
+}
+at_exit td_release_ports
 free_port() {
-	local p
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
-		p=$(( (RANDOM % 20000) + 40000 ))
-		if ! (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then echo "$p"; return 0; fi
+	local p i
+	for i in $(seq 1 50); do
+		p=$(( (RANDOM % 12700) + 20000 ))
+		if ss -Htuln "sport = :$p" 2>/dev/null | grep -q .; then continue; fi
+		if (echo >"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then continue; fi
+		# a claim older than an hour belongs to a test that died: take it over
+		find "$td_ports/$p" -maxdepth 0 -mmin +60 -exec rmdir {} \; 2>/dev/null
+		if mkdir "$td_ports/$p" 2>/dev/null; then
+			echo "$p" >>"$td_tmp/ports"
+			echo "$p"
+			return 0
+		fi
 	done
 	echo 0
 	return 1

@@ -808,7 +808,7 @@ static void test_metric_modes(void **state)
 			 TD_STATE_OK);
 	out = output(&res);
 	assert_string_equal(out, "PROCS OK - ELAPSED: 0 processes with command name 'none' | "
-				 "procs=0;;;0 procs_warn=0;0;;0 procs_crit=0;;0;0 elapsed_max=Us;;;0\n");
+				 "procs=0;;;0 procs_warn=0;0;;0 procs_crit=0;;0;0 elapsed_max=U;;;0\n");
 	free(out);
 	td_result_cleanup(&res);
 	rm_root(root);
