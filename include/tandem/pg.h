@@ -7,9 +7,9 @@
  * extended protocol (PQsendQueryParams), which accepts exactly one statement
  * per string; the socket is polled against the run's deadline throughout. At
  * the deadline a running statement is cancelled (PQcancel) and the call
- * returns TD_E_TIMEOUT. td_pg_begin_read_only opens a READ ONLY transaction
- * whose statement_timeout ends just before the deadline, so a monitoring
- * query can neither write nor outlive its check.
+ * returns TD_E_TIMEOUT. td_pg_begin_read_only puts the statements in a READ
+ * ONLY transaction whose statement_timeout ends just before the deadline, so
+ * a monitoring query can neither write nor outlive its check.
  *
  * Errors come back as td_err codes with one line of text that names the step
  * that failed and carries the server's own words:
@@ -127,12 +127,13 @@ const char *td_pg_server_version(const struct td_pg *c);
 int td_pg_server_version_num(const struct td_pg *c);
 
 /*
- * BEGIN READ ONLY, with statement_timeout set to what is left of the
- * deadline (less a small margin, so the server's own timeout usually ends a
- * slow statement and says so). Every later statement on c runs inside it.
+ * Makes the next td_pg_query open a READ ONLY transaction first, with
+ * statement_timeout set to what is then left of its deadline (less a small
+ * margin, so the server's own timeout usually ends a slow statement and says
+ * so). BEGIN, SET and the statement go out in one pipeline: one round trip.
+ * Every later statement on c runs inside the same transaction.
  */
-enum td_err td_pg_begin_read_only(struct td_pg *c, const struct td_deadline *dl, char *err,
-				  size_t errlen);
+void td_pg_begin_read_only(struct td_pg *c);
 
 /* A statement's result, copied out of libpq. Cells are text; NULL for SQL NULL. */
 struct td_pg_rows {

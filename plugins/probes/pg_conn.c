@@ -32,8 +32,9 @@
 struct td_pg {
 	PGconn *conn;
 	char sqlstate[6];
-	bool broken; /* cancelled or lost mid-statement: only td_pg_close is left */
-	bool timeout_set;
+	bool broken;      /* cancelled or lost mid-statement: only td_pg_close is left */
+	bool guard;       /* the next statement opens the read-only transaction */
+	bool timeout_set; /* statement_timeout is ours: a 57014 near the deadline was it */
 };
 
 /* ---- parameters ---- */
@@ -581,32 +582,15 @@ static enum td_err pg_take_rows(const PGresult *r, size_t max_rows, struct pg_co
 }
 
 /*
- * Sends sql (simple protocol for our own multi-statement setup, extended
- * protocol otherwise) and collects the results into out (may be NULL).
+ * Reads the results of one statement until libpq's NULL, copying rows into
+ * out (may be NULL). Returns the first error; TD_E_TOOBIG, COPY and the like
+ * stop at once and leave the connection to be closed.
  */
-static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t max_rows,
-			  const struct td_deadline *dl, struct td_pg_rows *out, char *err,
-			  size_t errlen)
+static enum td_err pg_collect(struct td_pg *c, size_t max_rows, const struct td_deadline *dl,
+			      double t0, struct td_pg_rows *out, char *err, size_t errlen)
 {
 	enum td_err rc = TD_OK, first_error = TD_OK;
 	struct pg_copy cp = { 0 };
-	double t0 = td_now();
-
-	c->sqlstate[0] = '\0';
-	if (c->broken)
-		return td_errf(TD_E_INTERNAL, err, errlen,
-			       "query on a connection already given up");
-	if (td_deadline_expired(dl))
-		return td_errf(TD_E_TIMEOUT, err, errlen, "no time left to send the query");
-	int sent = simple ? PQsendQuery(c->conn, sql)
-			  : PQsendQueryParams(c->conn, sql, 0, NULL, NULL, NULL, NULL, 0);
-	if (!sent)
-		return pg_lost(c, err, errlen);
-	/* One row at a time: a huge result is counted, not held. */
-	if (!simple && out)
-		PQsetSingleRowMode(c->conn);
-	if ((rc = pg_flush(c, dl, t0, err, errlen)) != TD_OK)
-		return rc;
 	for (;;) {
 		if ((rc = pg_await(c, dl, t0, err, errlen)) != TD_OK)
 			return rc;
@@ -636,12 +620,17 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 			if (first_error == TD_OK)
 				first_error = pg_result_error(c, r, dl, t0, err, errlen);
 			break;
+		case PGRES_PIPELINE_ABORTED:
+			/* an earlier statement of the pipeline failed and said why */
+			if (first_error == TD_OK)
+				first_error = td_errf(TD_E_PROTO, err, errlen,
+						      "query not run: the transaction failed");
+			break;
 		default:
-			/* COPY and pipeline states: the connection cannot go on. */
+			/* COPY: the connection cannot go on. */
 			PQclear(r);
 			c->broken = true;
-			snprintf(c->sqlstate, sizeof c->sqlstate,
-				 "0A000"); /* feature_not_supported */
+			snprintf(c->sqlstate, sizeof c->sqlstate, "0A000"); /* feature_not_supported */
 			return td_errf(TD_E_PROTO, err, errlen, "query failed: %s is not supported",
 				       PQresStatus(st));
 		}
@@ -655,18 +644,97 @@ static enum td_err pg_run(struct td_pg *c, const char *sql, bool simple, size_t 
 	return first_error;
 }
 
-enum td_err td_pg_begin_read_only(struct td_pg *c, const struct td_deadline *dl, char *err,
-				  size_t errlen)
+/*
+ * The statement behind BEGIN READ ONLY and SET LOCAL statement_timeout, all
+ * three in one pipeline: one round trip instead of two. A failed BEGIN
+ * aborts the rest, so the statement never runs outside the transaction.
+ */
+static enum td_err pg_run_guarded(struct td_pg *c, const char *sql, size_t max_rows,
+				  const struct td_deadline *dl, double t0, struct td_pg_rows *out,
+				  char *err, size_t errlen)
 {
-	char sql[128];
+	char set[64];
+	enum td_err rc, first = TD_OK;
 	int ms = td_deadline_left_ms(dl) - PG_TIMEOUT_MARGIN_MS;
 	if (ms < 1)
 		ms = 1; /* 0 would mean no timeout at all */
-	snprintf(sql, sizeof sql, "BEGIN READ ONLY; SET LOCAL statement_timeout = %d", ms);
-	enum td_err rc = pg_run(c, sql, true, 0, dl, NULL, err, errlen);
-	if (rc == TD_OK)
-		c->timeout_set = true;
-	return rc;
+	snprintf(set, sizeof set, "SET LOCAL statement_timeout = %d", ms);
+	const char *const sqls[3] = { "BEGIN READ ONLY", set, sql };
+
+	c->guard = false;
+	c->broken = true; /* until the pipeline is done with */
+	if (!PQenterPipelineMode(c->conn))
+		return pg_lost(c, err, errlen);
+	for (int i = 0; i < 3; i++)
+		if (!PQsendQueryParams(c->conn, sqls[i], 0, NULL, NULL, NULL, NULL, 0))
+			return pg_lost(c, err, errlen);
+	if (!PQpipelineSync(c->conn))
+		return pg_lost(c, err, errlen);
+	if ((rc = pg_flush(c, dl, t0, err, errlen)) != TD_OK)
+		return rc;
+	for (int i = 0; i < 3; i++) {
+		char later[512];
+		bool tell = first == TD_OK; /* the first failure is the one worth telling */
+		if (i == 2) {
+			c->timeout_set = first == TD_OK;
+			/* One row at a time: a huge result is counted, not held. */
+			if (out)
+				PQsetSingleRowMode(c->conn);
+		}
+		rc = pg_collect(c, i == 2 ? max_rows : 0, dl, t0, i == 2 ? out : NULL,
+				tell ? err : later, tell ? errlen : sizeof later);
+		if (rc == TD_OK)
+			continue;
+		if (rc != TD_E_PROTO) { /* the deadline, a lost connection, too much data */
+			if (!tell)
+				snprintf(err, errlen, "%s", later);
+			return rc;
+		}
+		if (first == TD_OK)
+			first = rc;
+	}
+	/* The sync ends the pipeline; the transaction stays open for what follows. */
+	if ((rc = pg_await(c, dl, t0, err, errlen)) != TD_OK)
+		return rc;
+	PGresult *r = PQgetResult(c->conn);
+	bool synced = r && PQresultStatus(r) == PGRES_PIPELINE_SYNC;
+	PQclear(r);
+	if (!synced || !PQexitPipelineMode(c->conn))
+		return first != TD_OK ? first : pg_lost(c, err, errlen);
+	c->broken = false;
+	return first;
+}
+
+/* Sends one statement and collects its results into out (may be NULL). */
+static enum td_err pg_run(struct td_pg *c, const char *sql, size_t max_rows,
+			  const struct td_deadline *dl, struct td_pg_rows *out, char *err,
+			  size_t errlen)
+{
+	enum td_err rc;
+	double t0 = td_now();
+
+	c->sqlstate[0] = '\0';
+	if (c->broken)
+		return td_errf(TD_E_INTERNAL, err, errlen,
+			       "query on a connection already given up");
+	if (td_deadline_expired(dl))
+		return td_errf(TD_E_TIMEOUT, err, errlen, "no time left to send the query");
+	if (c->guard)
+		return pg_run_guarded(c, sql, max_rows, dl, t0, out, err, errlen);
+	if (!PQsendQueryParams(c->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return pg_lost(c, err, errlen);
+	/* One row at a time: a huge result is counted, not held. */
+	if (out)
+		PQsetSingleRowMode(c->conn);
+	if ((rc = pg_flush(c, dl, t0, err, errlen)) != TD_OK)
+		return rc;
+	return pg_collect(c, max_rows, dl, t0, out, err, errlen);
+}
+
+void td_pg_begin_read_only(struct td_pg *c)
+{
+	/* Sent with the next statement (pg_run_guarded), so it costs no round trip of its own. */
+	c->guard = true;
 }
 
 enum td_err td_pg_query(struct td_pg *c, const char *sql, size_t max_rows,
@@ -674,7 +742,7 @@ enum td_err td_pg_query(struct td_pg *c, const char *sql, size_t max_rows,
 			size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	return pg_run(c, sql, false, max_rows, dl, out, err, errlen);
+	return pg_run(c, sql, max_rows, dl, out, err, errlen);
 }
 
 const char *td_pg_cell(const struct td_pg_rows *r, size_t row, size_t col)

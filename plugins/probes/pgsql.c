@@ -702,13 +702,8 @@ static enum td_err pgsql_run(const void *cfg, const struct td_run_ctx *ctx, stru
 			       pgsql_fmt_secs(secs, num, sizeof num), td_pg_server_version(pg));
 
 	const char *sql = pgsql_mode_sql(c->mode, td_pg_server_version_num(pg), &eval);
-	if (sql || c->query) {
-		rc = td_pg_begin_read_only(pg, &ctx->deadline, err, sizeof err);
-		if (rc != TD_OK) {
-			rc = pgsql_failed(rc, err, res);
-			goto out;
-		}
-	}
+	if (sql || c->query)
+		td_pg_begin_read_only(pg);
 	if (!sql) {
 		/* "15.4", not "15.4 (Debian 15.4-1.pgdg120+1)": the status line is short */
 		const char *version = td_pg_server_version(pg);

@@ -438,7 +438,7 @@ static enum td_err sql_run(const void *cfg, const struct td_run_ctx *ctx, struct
 			       td_pg_server_version(pg));
 	}
 	if (rc == TD_OK)
-		rc = td_pg_begin_read_only(pg, &ctx->deadline, err, sizeof err);
+		td_pg_begin_read_only(pg);
 	/* One more row than allowed tells "too many" from "just enough". */
 	if (rc == TD_OK)
 		rc = td_pg_query(pg, c->query, (size_t)c->max_rows + 1, &ctx->deadline, &rows, err,

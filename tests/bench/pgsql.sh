@@ -4,15 +4,17 @@
 # here as tests/integration do, stopped at exit), same run: median wall time,
 # CPU time (user + system of the plugin) and peak RSS over N runs, and the
 # ratio tandem/peer (below 1.0: tandem is cheaper). Each case runs in rounds
-# that alternate tandem and the peer, so drift on the machine hits both alike;
-# the figures are the medians of the rounds' medians.
+# (TD_BENCH_ROUNDS, default 10) that alternate tandem and the peer, so drift
+# on the machine hits both alike; the figures are the medians of the rounds'
+# medians. Wall time includes the server's work (a backend is forked for
+# every connection), CPU time is the plugin's own.
 #
 #   tests/bench/pgsql.sh [BUILD_DIR] [N]      (default: build/werror, 200)
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$top/build/werror}
 n=${2:-200}
-rounds=4
+rounds=${TD_BENCH_ROUNDS:-10}
 peer=/usr/lib/nagios/plugins/check_pgsql
 bench=$build/td-bench
 [ -x "$bench" ] || { echo "pgsql.sh: build first ($bench missing)" >&2; exit 1; }
