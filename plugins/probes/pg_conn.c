@@ -627,10 +627,10 @@ static enum td_err pg_collect(struct td_pg *c, size_t max_rows, const struct td_
 						      "query not run: the transaction failed");
 			break;
 		default:
-			/* COPY: the connection cannot go on. */
+			/* COPY: the connection cannot go on; 0A000 is feature_not_supported. */
 			PQclear(r);
 			c->broken = true;
-			snprintf(c->sqlstate, sizeof c->sqlstate, "0A000"); /* feature_not_supported */
+			snprintf(c->sqlstate, sizeof c->sqlstate, "0A000");
 			return td_errf(TD_E_PROTO, err, errlen, "query failed: %s is not supported",
 				       PQresStatus(st));
 		}
