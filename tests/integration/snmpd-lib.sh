@@ -1,8 +1,8 @@
 # snmpd-lib.sh - a private snmpd for the SNMP integration tests; source it
 # after lib.sh.
 #
-#   snmpd_start             starts snmpd on 127.0.0.1 and a free UDP port; sets
-#                           $snmp_port, $snmp_dir; stopped at exit (at_exit)
+#   snmpd_start             starts snmpd on 127.0.0.1 (and ::1 when $snmp_ipv6) and a
+#                           free UDP port; sets $snmp_port, $snmp_dir; stopped at exit
 #   snmpd_restart           stops and starts it again on the same port (sysUpTime
 #                           starts over)
 #   snmp_set NAME VALUE     sets a value the pass_persist script serves (see below)
@@ -88,6 +88,7 @@ PASS
 [snmp] persistentDir $snmp_dir/persist
 rocommunity public 127.0.0.1
 rocommunity tdsecret 127.0.0.1
+rocommunity6 public ::1
 createUser tdsha SHA "authpass-sha1" AES "privpass-aes1"
 createUser td256 SHA-256 "authpass-sha256" AES-256 "privpass-aes256"
 createUser td512 SHA-512 "authpass-sha512" AES-192 "privpass-aes192"
@@ -104,11 +105,19 @@ pass_persist .1.3.6.1.4.1.99999 /bin/sh $snmp_dir/pass.sh
 CONF
 }
 
+# ::1 too when this machine has IPv6 loopback ($snmp_ipv6 says so).
+snmp_ipv6=
+if grep -q '^00000000000000000000000000000001 ' /proc/net/if_inet6 2>/dev/null; then
+	snmp_ipv6=yes
+fi
+
 # Starts snmpd on port $1; true when it answers.
 snmpd_try() {
+	local listen="udp:127.0.0.1:$1"
+	[ -n "$snmp_ipv6" ] && listen="$listen,udp6:[::1]:$1"
 	rm -f "$snmp_dir/snmpd.pid"
 	MIBS= SNMP_PERSISTENT_DIR="$snmp_dir/persist" "$snmpd_bin" -f -C -c "$snmp_dir/snmpd.conf" \
-		-Lf "$snmp_dir/snmpd.log" -p "$snmp_dir/snmpd.pid" "udp:127.0.0.1:$1" &
+		-Lf "$snmp_dir/snmpd.log" -p "$snmp_dir/snmpd.pid" "$listen" &
 	snmpd_pid=$!
 	for _ in $(seq 50); do
 		kill -0 "$snmpd_pid" 2>/dev/null || return 1
