@@ -866,7 +866,8 @@ static void *td_ingester(void *arg)
 		if (dh)
 			closedir(dh);
 		/* oldest first: Nagios names them after the time they were moved */
-		qsort(names, n, sizeof *names, td_cmp_str);
+		if (n)
+			qsort(names, n, sizeof *names, td_cmp_str);
 		for (size_t i = 0; i < n; i++) {
 			struct stat st;
 			if (!d->stopping && stat(names[i], &st) == 0 && S_ISREG(st.st_mode))

@@ -362,7 +362,8 @@ static int td_event_cmp(const void *a, const void *b)
 /* Sorts l by time and keeps its latest max events. */
 static void td_event_keep_latest(struct td_event_list *l, size_t max)
 {
-	qsort(l->v, l->n, sizeof *l->v, td_event_cmp);
+	if (l->n > 1)
+		qsort(l->v, l->n, sizeof *l->v, td_event_cmp);
 	if (l->n <= max)
 		return;
 	size_t drop = l->n - max;

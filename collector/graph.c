@@ -321,7 +321,8 @@ size_t td_graph_thresholds(const struct td_meta_change *h, size_t n_h, const cha
 	for (size_t i = 0; i < n_h; i++)
 		if (!strcmp(h[i].label, label))
 			ch[n++] = (struct td_graph_change){ h[i].time, i, h[i].warn, h[i].crit };
-	qsort(ch, n, sizeof *ch, td_graph_change_cmp);
+	if (n > 1)
+		qsort(ch, n, sizeof *ch, td_graph_change_cmp);
 	for (size_t i = 0; i < n; i++) {
 		long long from = ch[i].time, to = i + 1 < n ? ch[i + 1].time : LLONG_MAX;
 		if (from < start)

@@ -222,7 +222,8 @@ static void load_top(const struct load_config *c, struct td_result *res, long co
 		procs[n++] = p;
 	}
 	closedir(d);
-	qsort(procs, n, sizeof *procs, load_cmp);
+	if (n) /* qsort's base may not be NULL, even for nothing */
+		qsort(procs, n, sizeof *procs, load_cmp);
 	if (n)
 		td_result_line(res, "top %ld processes by CPU (lifetime %%CPU, PID, command):",
 			       count < (long)n ? count : (long)n);
