@@ -924,10 +924,9 @@ static const char *snmp_report_text(int report)
 }
 
 /* Why nothing came back, for the message: a community cannot be told from a dead agent. */
-static enum td_err snmp_no_answer(const struct td_snmp_session *s, const struct td_deadline *dl,
-				  double started, char *err, size_t errlen)
+static enum td_err snmp_no_answer(const struct td_snmp_session *s, double started, char *err,
+				  size_t errlen)
 {
-	(void)dl;
 	const char *hint =
 	    s->version == TD_SNMP_V3
 		? "agent down, or a wrong privacy passphrase (-X): agents drop what "
@@ -950,7 +949,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 	*resp = NULL;
 	if (!snmp_lock_until(dl)) {
 		snmp_free_pdu(pdu);
-		return snmp_no_answer(s, dl, started, err, errlen);
+		return snmp_no_answer(s, started, err, errlen);
 	}
 	if (w->pdu)
 		snmp_free_pdu(w->pdu);
@@ -971,7 +970,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 		enum td_err rc;
 		/* SNMPv3 engine discovery happens inside the first send */
 		if (liberr == SNMPERR_TIMEOUT)
-			rc = snmp_no_answer(s, dl, started, err, errlen);
+			rc = snmp_no_answer(s, started, err, errlen);
 		else
 			rc = td_errf(TD_E_IO, err, errlen, "%s: cannot send: %s", s->peer,
 				     msg ? msg : "unknown error");
@@ -989,7 +988,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 	enum td_err rc = TD_OK;
 	for (;;) {
 		if (!snmp_lock_until(dl)) {
-			rc = snmp_no_answer(s, dl, started, err, errlen);
+			rc = snmp_no_answer(s, started, err, errlen);
 			break;
 		}
 		/* block = 1 on input: no timeout of ours for net-snmp to compare with */
@@ -1003,7 +1002,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 		if (w->done || block) /* answered, or net-snmp gave up (no request left) */
 			break;
 		if (td_deadline_expired(dl)) {
-			rc = snmp_no_answer(s, dl, started, err, errlen);
+			rc = snmp_no_answer(s, started, err, errlen);
 			break;
 		}
 		long next_ms = (long)tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
@@ -1018,7 +1017,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 			break;
 		}
 		if (!snmp_lock_until(dl)) {
-			rc = snmp_no_answer(s, dl, started, err, errlen);
+			rc = snmp_no_answer(s, started, err, errlen);
 			break;
 		}
 		if (r > 0) {
@@ -1043,7 +1042,7 @@ static enum td_err snmp_exchange(struct td_snmp_session *s, netsnmp_pdu *pdu, ne
 			       s->user, snmp_report_text(w->report));
 	if (w->done && w->status == STAT_ERROR)
 		return td_errf(TD_E_PROTO, err, errlen, "%s: the request failed", s->peer);
-	return snmp_no_answer(s, dl, started, err, errlen);
+	return snmp_no_answer(s, started, err, errlen);
 }
 
 static void snmp_free_locked(netsnmp_pdu *pdu)
@@ -1170,7 +1169,8 @@ enum td_err td_snmp_get(struct td_snmp_session *s, bool next, const struct td_sn
 	/* Each round answers all, or (SNMPv1) removes the one the agent refused. */
 	for (size_t round = 0; round <= n; round++) {
 		size_t count = 0;
-		pthread_mutex_lock(&snmp_lock);
+		if (!snmp_lock_until(dl))
+			return snmp_no_answer(s, td_now(), err, errlen);
 		netsnmp_pdu *pdu = snmp_pdu_create(next ? SNMP_MSG_GETNEXT : SNMP_MSG_GET);
 		snmp_unlock();
 		if (!pdu)
@@ -1229,7 +1229,8 @@ enum td_err td_snmp_walk(struct td_snmp_session *s, const struct td_snmp_oid *ro
 	size_t seen = 0;
 	char txt[TD_SNMP_OID_BUF];
 	for (;;) {
-		pthread_mutex_lock(&snmp_lock);
+		if (!snmp_lock_until(dl))
+			return snmp_no_answer(s, td_now(), err, errlen);
 		netsnmp_pdu *pdu =
 		    snmp_pdu_create(s->version == TD_SNMP_V1 ? SNMP_MSG_GETNEXT : SNMP_MSG_GETBULK);
 		snmp_unlock();
