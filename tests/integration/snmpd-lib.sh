@@ -152,7 +152,7 @@ snmpd_start() {
 	snmp_set int -7
 	at_exit snmpd_stop
 	for _ in 1 2 3 4 5; do
-		snmp_port=$(( (RANDOM % 20000) + 40000 ))
+		snmp_port=$(free_port) || continue
 		snmpd_try "$snmp_port" && return 0
 		snmpd_stop
 	done
