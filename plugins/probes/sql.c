@@ -439,9 +439,9 @@ static enum td_err sql_run(const void *cfg, const struct td_run_ctx *ctx, struct
 	}
 	if (rc == TD_OK)
 		td_pg_begin_read_only(pg);
-	/* One more row than allowed tells "too many" from "just enough". */
+	/* Rows past --max-rows are counted as they arrive, not kept. */
 	if (rc == TD_OK)
-		rc = td_pg_query(pg, c->query, (size_t)c->max_rows + 1, &ctx->deadline, &rows, err,
+		rc = td_pg_query(pg, c->query, (size_t)c->max_rows, &ctx->deadline, &rows, err,
 				 sizeof err);
 	switch (rc) {
 	case TD_OK: sql_evaluate(c, &rows, res); break;
