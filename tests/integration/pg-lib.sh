@@ -72,11 +72,10 @@ pg_stop() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m immediate stop >/dev/null
 }
 
-# pg_conf DATADIR PORT: the settings both servers share.
+# pg_conf DATADIR: the settings both servers share (the port comes with pg_listen).
 pg_conf() {
 	cat >>"$1/postgresql.conf" <<EOF
 listen_addresses = '127.0.0.1'
-port = $2
 unix_socket_directories = '$PG_DIR'
 fsync = off
 synchronous_commit = off
@@ -100,13 +99,12 @@ pg_setup() {
 	chmod 755 "$PG_DIR"
 	[ "$(id -u)" = 0 ] && chown postgres: "$PG_DIR"
 	at_exit pg_teardown
-	PG_PORT=$(free_port)
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres --auth=trust -E UTF8 --locale=C \
 		--no-sync >"$PG_DIR/initdb.log" 2>&1 || {
 		cat "$PG_DIR/initdb.log" >&2
 		return 1
 	}
-	pg_conf "$PG_DIR/data" "$PG_PORT"
+	pg_conf "$PG_DIR/data"
 	# First match wins: pwuser must give its password; everyone else is trusted.
 	cat >"$PG_DIR/data/pg_hba.conf" <<EOF
 local all all trust
@@ -114,7 +112,7 @@ host all pwuser 127.0.0.1/32 scram-sha-256
 host all all 127.0.0.1/32 trust
 host replication all 127.0.0.1/32 trust
 EOF
-	pg_start || {
+	pg_listen data PG_PORT pg_start || {
 		cat "$PG_DIR/log" >&2
 		return 1
 	}
@@ -150,17 +148,32 @@ EOF
 }
 
 pg_standby() {
-	PG_STANDBY_PORT=$(free_port)
 	pg_as "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_DIR/standby" \
 		-R -X stream -c fast --no-sync >"$PG_DIR/basebackup.log" 2>&1 || {
 		cat "$PG_DIR/basebackup.log" >&2
 		return 1
 	}
-	pg_as sed -i -e "s/^port = .*/port = $PG_STANDBY_PORT/" "$PG_DIR/standby/postgresql.conf"
 	# Named, so that the primary's pg_stat_replication shows which replica it is.
 	local conninfo="host=127.0.0.1 port=$PG_PORT user=postgres application_name=standby1"
 	echo "primary_conninfo = '$conninfo'" |
 		pg_as sh -c "cat >>'$PG_DIR/standby/postgresql.auto.conf'"
+	pg_listen standby PG_STANDBY_PORT pg_start_standby
+}
+
+pg_start_standby() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/standby" -l "$PG_DIR/standby.log" -w -t 30 start \
 		>/dev/null && pg_wait_ready "$PG_STANDBY_PORT"
+}
+
+# pg_listen DIR VAR START: a free port into VAR and into $PG_DIR/DIR/postgresql.conf (its
+# last `port =` wins), then START; another port when START fails, since another test may
+# take a free port before the server binds it.
+pg_listen() {
+	local i
+	for i in 1 2 3; do
+		printf -v "$2" '%s' "$(free_port)"
+		echo "port = ${!2}" | pg_as sh -c "cat >>'$PG_DIR/$1/postgresql.conf'"
+		"$3" && return 0
+	done
+	return 1
 }
