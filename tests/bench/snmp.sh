@@ -3,8 +3,8 @@
 # monitoring-plugins' check_snmp (which forks snmpget), and of check_snmp_if
 # against check_ifoperstatus (perl Net::SNMP), on the same private snmpd in
 # the same run: median wall time, CPU time (user+system, children included)
-# and peak RSS over N runs, and the ratio tandem/peer (below 1.0: tandem is
-# cheaper).
+# and peak RSS over N runs in ten alternating rounds, and the ratio
+# tandem/peer (below 1.0: tandem is cheaper).
 #
 #   tests/bench/snmp.sh [BUILD_DIR] [N]      (default: build/werror, 200)
 #
@@ -51,12 +51,27 @@ V3=(-H 127.0.0.1 -p "$snmp_port" -P 3 -L authPriv -U tdsha -a SHA -A authpass-sh
 # agent-native OIDs: the pass_persist ones cost the agent a shell script each
 O3="$snmp_oid_uptime,1.3.6.1.2.1.2.2.1.10.1,1.3.6.1.2.1.2.2.1.16.1"
 
+# median of the numbers on stdin
+median() {
+	sort -g | awk '{ v[NR] = $1 }
+		END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# Ten alternating rounds of N/10 runs each, so drift on a busy machine hits
+# both alike; each figure is the median of the rounds' medians.
 row() { # LABEL "TANDEM CMD" "PEER CMD" [ENV=VALUE for tandem]
-	local label=$1 ours=$2 theirs=$3 tw tc tr pw pc pr
-	# shellcheck disable=SC2086
-	read -r tw tc tr _ < <(env ${4:-X=} "$bench" "$n" $ours)
-	# shellcheck disable=SC2086
-	read -r pw pc pr _ < <("$bench" "$n" $theirs)
+	local label=$1 ours=$2 theirs=$3 k=$(( n / 10 > 0 ? n / 10 : 1 )) tw tc tr pw pc pr
+	: >"$td_tmp/t" && : >"$td_tmp/p"
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		# shellcheck disable=SC2086
+		env ${4:-X=} "$bench" "$k" $ours >>"$td_tmp/t"
+		# shellcheck disable=SC2086
+		"$bench" "$k" $theirs >>"$td_tmp/p"
+	done
+	tw=$(cut -d' ' -f1 "$td_tmp/t" | median) tc=$(cut -d' ' -f2 "$td_tmp/t" | median)
+	tr=$(cut -d' ' -f3 "$td_tmp/t" | median)
+	pw=$(cut -d' ' -f1 "$td_tmp/p" | median) pc=$(cut -d' ' -f2 "$td_tmp/p" | median)
+	pr=$(cut -d' ' -f3 "$td_tmp/p" | median)
 	printf '%-46s %8.3f %8.3f %7.0f | %8.3f %8.3f %7.0f | %5.2f %5.2f %5.2f\n' "$label" \
 		"$tw" "$tc" "$tr" "$pw" "$pc" "$pr" \
 		"$(awk "BEGIN{print $tw/$pw}")" "$(awk "BEGIN{print ($pc>0)?$tc/$pc:0}")" \
