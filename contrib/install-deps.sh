@@ -11,7 +11,7 @@ pkgs="$pkgs libcurl4-openssl-dev libjson-c-dev libpq-dev libsnmp-dev librrd-dev"
 pkgs="$pkgs nginx-light openssl postgresql snmpd rrdcached rrdtool procps iproute2 nagios4-core"
 pkgs="$pkgs lighttpd chromium curl fonts-dejavu-core"
 # the peers whose command lines the tests compare exit codes with
-pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard"
+pkgs="$pkgs monitoring-plugins-basic monitoring-plugins-standard snmp libnet-snmp-perl"
 case "${1:-}" in
 --bench) pkgs="$pkgs collectd-core" ;;
 esac

@@ -120,7 +120,8 @@ int main(int argc, char **argv)
 	struct itimerval off = { 0 };
 	setitimer(ITIMER_REAL, &off, NULL);
 	enum td_state st = td_result_finish(&res, rc, common.timeout_state);
-	if (store && td_store_save(store, state_path, err, sizeof err) != TD_OK)
+	/* a run that changed nothing leaves the file alone: no write, no fsync */
+	if (store && td_store_dirty(store) && td_store_save(store, state_path, err, sizeof err) != TD_OK)
 		td_result_line(&res, "state not saved: %s", err);
 	td_result_format(&res, probe->label, &out);
 	fputs(td_buf_str(&out), stdout);

@@ -51,6 +51,9 @@ enum td_err td_store_get(const struct td_store *st, const char *key, char **valu
  */
 enum td_err td_store_set(struct td_store *st, const char *key, const char *value, double when);
 
+/* True when a td_store_set changed something since the store was made or loaded. */
+bool td_store_dirty(const struct td_store *st);
+
 /*
  * Loads records from path into st (a missing file is an empty store) and
  * saves st to path atomically (temporary file, fsync, rename), so a crash

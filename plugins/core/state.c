@@ -59,6 +59,7 @@ struct td_record {
 
 struct td_store {
 	struct td_record *head;
+	bool dirty; /* changed since loaded: only then is it saved */
 };
 
 struct td_store *td_store_new(void)
@@ -103,11 +104,14 @@ enum td_err td_store_set(struct td_store *st, const char *key, const char *value
 		return TD_E_PARSE;
 	for (struct td_record *r = st->head; r; r = r->next)
 		if (!strcmp(r->key, key)) {
+			if (strcmp(r->value, value) || r->when != when)
+				st->dirty = true;
 			free(r->value);
 			r->value = td_xstrdup(value);
 			r->when = when;
 			return TD_OK;
 		}
+	st->dirty = true;
 	struct td_record *r = td_xcalloc(1, sizeof *r);
 	r->key = td_xstrdup(key);
 	r->value = td_xstrdup(value);
@@ -121,8 +125,14 @@ enum td_err td_store_set(struct td_store *st, const char *key, const char *value
 #define TD_STORE_TAG "# tandem state 1\n"
 #define TD_STORE_MAX_BYTES (1024 * 1024)
 
+bool td_store_dirty(const struct td_store *st)
+{
+	return st->dirty;
+}
+
 enum td_err td_store_load(struct td_store *st, const char *path, char *err, size_t errlen)
 {
+	bool was_dirty = st->dirty; /* what is read from the file is not a change */
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		if (errno == ENOENT)
@@ -164,6 +174,7 @@ enum td_err td_store_load(struct td_store *st, const char *path, char *err, size
 		rc = td_errf(TD_E_IO, err, errlen, "%s: %s", path, strerror(errno));
 	free(line);
 	fclose(f);
+	st->dirty = was_dirty;
 	return rc;
 }
 

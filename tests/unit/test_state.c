@@ -425,6 +425,44 @@ static void test_save_atomic(void **state)
 	unlink(fx->path);
 }
 
+/* Only a change makes the store dirty; loading a file does not. */
+static void test_dirty(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/tandem-dirty.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = td_xasprintf("%s/s", dir);
+	struct td_store *st = td_store_new();
+	assert_false(td_store_dirty(st));
+	assert_int_equal(td_store_set(st, "k", "1", 100), TD_OK);
+	assert_true(td_store_dirty(st));
+	assert_int_equal(td_store_save(st, path, NULL, 0), TD_OK);
+	td_store_free(st);
+
+	st = td_store_new();
+	assert_int_equal(td_store_load(st, path, NULL, 0), TD_OK);
+	assert_false(td_store_dirty(st));
+	assert_int_equal(td_store_set(st, "k", "1", 100), TD_OK); /* the same value and time */
+	assert_false(td_store_dirty(st));
+	assert_int_equal(td_store_set(st, "k", "1", 101), TD_OK);
+	assert_true(td_store_dirty(st));
+	td_store_free(st);
+
+	st = td_store_new();
+	assert_int_equal(td_store_load(st, path, NULL, 0), TD_OK);
+	assert_int_equal(td_store_set(st, "k", "2", 100), TD_OK);
+	assert_true(td_store_dirty(st));
+	td_store_free(st);
+	st = td_store_new();
+	assert_int_equal(td_store_load(st, path, NULL, 0), TD_OK);
+	assert_int_equal(td_store_set(st, "new", "x", 1), TD_OK);
+	assert_true(td_store_dirty(st));
+	td_store_free(st);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -438,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_load_too_big),
 		cmocka_unit_test(test_load_not_a_file),
 		cmocka_unit_test(test_save_atomic),
+		cmocka_unit_test(test_dirty),
 	};
 	return cmocka_run_group_tests(tests, fixture_setup, fixture_teardown);
 }
