@@ -932,6 +932,8 @@ static void td_health(struct td_daemon *d, double now)
 	/* the health service's metadata, through a pseudo service */
 	struct td_service s = { .name = "tandemd", .host = d->host, .service = "tandemd",
 				.command = "tandemd (built in)", .interval = c->interval };
+	/* the health service's file is rewritten every round: its values are the point */
+	d->health.meta_written = -1e9;
 	td_write_meta(d, &d->health, c->data_dir, &s, when, &res, "tandemd");
 	td_result_cleanup(&res);
 }

@@ -66,7 +66,7 @@ for rate in $rates; do
 		"$d/data" "$d/in" >"$d/conf"
 	"$build/td-loadgen" nagios "$d/in" "$rate" "$secs" "$svcs" 2>"$d/gen.log" &
 	gpid=$!
-	read -r _ tc trss _ < <("$build/td-bench" 1 timeout -s TERM $((secs + 3)) "$build/tandemd" -f -c "$d/conf" 2>"$d/log")
+	read -r _ tc trss _ < <(TD_BENCH_STDERR=1 "$build/td-bench" 1 timeout -s TERM $((secs + 3)) "$build/tandemd" -f -c "$d/conf" 2>"$d/log")
 	wait $gpid
 	offered=$(sed -n 's/.*offered \([0-9]*\) values.*/\1/p' "$d/gen.log")
 	stored=$(sed -n 's/.* \([0-9][0-9]*\) samples stored).*/\1/p' "$d/log" | tail -n 1)

@@ -4,7 +4,7 @@
  * command waited for, e.g. a plugin that forks `uptime` or `ps`) and peak RSS
  * per invocation. Output: one line "wall_ms cpu_ms rss_kb exit".
  *
- *   td-bench N CMD [ARG]...
+ *   td-bench N CMD [ARG]...        (TD_BENCH_STDERR=1: keep the command's stderr)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -50,7 +50,10 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			int devnull = open("/dev/null", O_WRONLY);
 			dup2(devnull, STDOUT_FILENO);
-			dup2(devnull, STDERR_FILENO);
+			/* TD_BENCH_STDERR=1 keeps the command's stderr (a daemon's log) */
+			const char *keep = getenv("TD_BENCH_STDERR");
+			if (!keep || strcmp(keep, "1"))
+				dup2(devnull, STDERR_FILENO);
 			execvp(argv[2], argv + 2);
 			_exit(127);
 		}
