@@ -38,6 +38,9 @@
 #include "tandem/rrdstore.h"
 #include "tandem/spool.h"
 
+/* After a start the writer flushes every second for this long (seconds). */
+#define TD_EARLY_FLUSH 20.0
+
 /* The scheduler sleeps at least this long (seconds) between rounds. */
 #define TD_TICK 0.05
 
@@ -629,9 +632,9 @@ static void *td_writer(void *arg)
 	td_buf_init(&buf, TD_FLUSH_MAX + 1024);
 	while (!d->writer_stop) {
 		double now = td_now();
-		/* right after the start the delay grows from 1 s to write_delay, so new
-		 * files and first values show at once, and batching takes over later */
-		double delay = fmin(d->write_delay, fmax(1, (now - d->started) / 4));
+		/* for the first TD_EARLY_FLUSH seconds every second, so the files and first
+		 * values of a fresh start show at once; then batches of write_delay */
+		double delay = now - d->started < TD_EARLY_FLUSH ? fmin(1, d->write_delay) : d->write_delay;
 		bool due = d->draining || now - last_flush >= delay ||
 			   td_spool_depth(d->spool) >= TD_FLUSH_BYTES;
 		size_t n = 0;
@@ -693,8 +696,8 @@ static void *td_writer(void *arg)
 /* What ingest knows of one Nagios service: its metadata, kept across files. */
 struct td_isvc {
 	char *name; /* host/service */
-	struct td_meta meta;
-	bool loaded, dirty;
+	struct td_svc sv; /* its metadata, and when meta.json was written */
+	bool loaded, dirty, changed;
 	long time;
 	enum td_state state;
 	char *host, *service, *command, *output;
@@ -722,7 +725,7 @@ static struct td_isvc *td_isvc_get(struct td_ingest *in, const char *host, const
 	v->host = td_xstrdup(host);
 	v->service = td_xstrdup(service);
 	v->dir_rel = td_layout_service_dir(host, service);
-	td_meta_init(&v->meta);
+	td_meta_init(&v->sv.meta);
 	v->next = in->buckets[b];
 	in->buckets[b] = v;
 	return v;
@@ -733,7 +736,8 @@ static void td_ingest_free(struct td_ingest *in)
 	for (size_t b = 0; b < TD_ISVC_BUCKETS; b++)
 		for (struct td_isvc *v = in->buckets[b], *n; v; v = n) {
 			n = v->next;
-			td_meta_cleanup(&v->meta);
+			td_meta_cleanup(&v->sv.meta);
+			td_svc_paths_free(&v->sv);
 			free(v->name);
 			free(v->host);
 			free(v->service);
@@ -793,12 +797,14 @@ static void td_ingest_file(struct td_daemon *d, struct td_ingest *in, const char
 			if (!v->loaded) {
 				char *dir = td_layout_service_dir(pl.host, pl.service);
 				char *mp = td_xasprintf("%s/%s/meta.json", c->data_dir, dir);
-				td_meta_load(&v->meta, mp);
+				td_meta_load(&v->sv.meta, mp);
 				free(mp);
 				free(dir);
-				v->loaded = true;
+				v->loaded = v->sv.meta_loaded = true;
+				v->sv.meta_state = -1;
 			}
-			td_meta_update(&v->meta, pl.time, &pl.res);
+			if (td_meta_update(&v->sv.meta, pl.time, &pl.res))
+				v->changed = true;
 			v->dirty = true;
 			v->time = pl.time;
 			v->state = pl.res.state;
@@ -829,10 +835,11 @@ static void td_ingest_file(struct td_daemon *d, struct td_ingest *in, const char
 			td_result_summary(&res, "%s", v->output);
 			struct td_service s = { .name = v->name, .host = v->host, .service = v->service,
 						.command = v->command, .interval = c->interval };
-			struct td_svc tmp = { .meta = v->meta, .meta_loaded = true, .meta_state = -1 };
-			td_write_meta(d, &tmp, c->data_dir, &s, v->time, &res, "nagios");
-			td_svc_paths_free(&tmp);
-			v->meta = tmp.meta;
+			/* labels or thresholds changed: written now; else as for tandemd's own */
+			if (v->changed)
+				v->sv.meta_written = -1e9;
+			v->changed = false;
+			td_write_meta(d, &v->sv, c->data_dir, &s, v->time, &res, "nagios");
 			td_result_cleanup(&res);
 		}
 	if (ok && unlink(path) != 0)

@@ -38,7 +38,7 @@ d1=$tmp/p1
 } >"$tmp/p1.conf"
 "$build/tandemd" -f -c "$tmp/p1.conf" 2>"$tmp/p1.log" &
 pid=$!
-sleep 6
+sleep 25 # past the first 20 s, when tandemd writes every second
 c0=$(cpu_of $pid); r0=$(metric "$d1/$host/tandemd/meta.json" runs)
 sleep "$secs"
 c1=$(cpu_of $pid); r1=$(metric "$d1/$host/tandemd/meta.json" runs)
