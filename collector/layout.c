@@ -16,6 +16,14 @@ static bool td_layout_plain(unsigned char c)
 void td_layout_component(struct td_buf *out, const char *name)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	/* the common case, a plain short name, is itself: no copy (once per metric per run) */
+	size_t plain = 0;
+	while (name[plain] && td_layout_plain((unsigned char)name[plain]))
+		plain++;
+	if (plain && !name[plain] && plain <= TD_COMPONENT_MAX && name[0] != '.') {
+		td_buf_append(out, name, plain);
+		return;
+	}
 	struct td_buf b;
 	td_buf_init(&b, 4 * strlen(name) + 8);
 	if (!*name)

@@ -98,9 +98,6 @@ bool td_meta_update(struct td_meta *m, long when, const struct td_result *res)
 	bool changed = false;
 	for (size_t i = 0; i < res->n_metrics; i++) {
 		const struct td_metric *x = &res->metrics[i];
-		char w[TD_RANGE_MAX], c[TD_RANGE_MAX];
-		td_range_format(&x->warn, w, sizeof w);
-		td_range_format(&x->crit, c, sizeof c);
 		struct td_meta_metric *mm = td_meta_find(m, x->label);
 		if (!mm) {
 			m->metrics = td_xrealloc(m->metrics, (m->n_metrics + 1) * sizeof *m->metrics);
@@ -109,13 +106,24 @@ bool td_meta_update(struct td_meta *m, long when, const struct td_result *res)
 			mm->label = td_xstrdup(x->label);
 			changed = true;
 		}
-		snprintf(mm->uom, sizeof mm->uom, "%s", x->uom);
+		if (strcmp(mm->uom, x->uom))
+			snprintf(mm->uom, sizeof mm->uom, "%s", x->uom);
 		mm->has_min = x->has_min;
 		mm->min = x->min;
 		mm->has_max = x->has_max;
 		mm->max = x->max;
 		mm->known = x->known;
 		mm->value = x->value;
+		/* the same ranges as last time: nothing to format or compare (every run) */
+		if (mm->have_ranges && td_range_equal(&mm->rwarn, &x->warn) &&
+		    td_range_equal(&mm->rcrit, &x->crit))
+			continue;
+		char w[TD_RANGE_MAX], c[TD_RANGE_MAX];
+		td_range_format(&x->warn, w, sizeof w);
+		td_range_format(&x->crit, c, sizeof c);
+		mm->rwarn = x->warn;
+		mm->rcrit = x->crit;
+		mm->have_ranges = true;
 		if (!mm->warn || strcmp(mm->warn, w) || strcmp(mm->crit, c)) {
 			free(mm->warn);
 			free(mm->crit);

@@ -26,6 +26,8 @@ struct td_meta_metric {
 	bool has_min, has_max;
 	double min, max;
 	char *warn, *crit; /* current, normalised range text */
+	struct td_range rwarn, rcrit; /* the same as ranges, to see a change cheaply */
+	bool have_ranges;
 	bool known;        /* the last value, for legends and check_tandemd */
 	double value;
 };

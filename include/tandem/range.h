@@ -36,6 +36,9 @@ struct td_range {
 enum td_err td_range_parse(const char *text, unsigned accept, struct td_range *out, char *err,
 			   size_t errlen);
 
+/* True when a and b alert alike (and print alike). */
+bool td_range_equal(const struct td_range *a, const struct td_range *b);
+
 /* True when v is outside the range (inside for '@'). Never for unset ranges or NaN. */
 bool td_range_alert(const struct td_range *r, double v);
 

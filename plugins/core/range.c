@@ -58,6 +58,13 @@ enum td_err td_range_parse(const char *text, unsigned accept, struct td_range *o
 	return TD_OK;
 }
 
+bool td_range_equal(const struct td_range *a, const struct td_range *b)
+{
+	if (a->set != b->set)
+		return false;
+	return !a->set || (a->inside == b->inside && a->start == b->start && a->end == b->end);
+}
+
 bool td_range_alert(const struct td_range *r, double v)
 {
 	if (!r->set || isnan(v))
