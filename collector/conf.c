@@ -174,6 +174,17 @@ static enum td_err td_conf_archives(const char *text, struct td_conf *c)
 	return TD_OK;
 }
 
+/* interval and timeout, in [tandemd] and in services: 1 s to 1 d. */
+static void td_conf_interval(struct td_conf_ctx *x, const char *name, const char *value, double *out)
+{
+	double d;
+	if (td_conf_duration(value, &d) != TD_OK || d < 1 || d > 86400)
+		td_conf_error(x, x->line, "%s: expected a duration like 60 or 5m (1 s to 1 d), got \"%s\"",
+			      name, value);
+	else
+		*out = d;
+}
+
 static void td_set_str(char **dst, const char *v)
 {
 	free(*dst);
@@ -211,14 +222,7 @@ static void td_conf_daemon_key(struct td_conf_ctx *x, const char *name, const ch
 		else
 			c->workers = (unsigned)n;
 	} else if (!strcmp(name, "interval") || !strcmp(name, "timeout")) {
-		if (td_conf_duration(value, &d) != TD_OK || d < 1 || d > 86400)
-			td_conf_error(x, x->line,
-				      "%s: expected a duration like 60 or 5m (1 s to 1 d), got \"%s\"",
-				      name, value);
-		else if (name[0] == 'i')
-			c->interval = d;
-		else
-			c->timeout = d;
+		td_conf_interval(x, name, value, name[0] == 'i' ? &c->interval : &c->timeout);
 	} else if (!strcmp(name, "write_delay")) {
 		if (td_parse_number(value, NULL, &d) != TD_OK || d < 0 || d > 300)
 			td_conf_error(x, x->line,
@@ -418,7 +422,6 @@ static int td_conf_handler(void *user, const char *section, const char *name, co
 	struct td_service *s = x->cur;
 	if (!s)
 		return 1; /* a bad section header was reported already */
-	double d;
 	if (!strcmp(name, "command")) {
 		if (cont && s->command) {
 			/* a line ending in a backslash goes on as in sh: the split drops "\\\n" */
@@ -433,14 +436,7 @@ static int td_conf_handler(void *user, const char *section, const char *name, co
 			s->command = td_xstrdup(value);
 		}
 	} else if (!strcmp(name, "interval") || !strcmp(name, "timeout")) {
-		if (td_conf_duration(value, &d) != TD_OK || d < 1 || d > 86400)
-			td_conf_error(x, x->line,
-				      "%s: expected a duration like 60 or 5m (1 s to 1 d), got \"%s\"",
-				      name, value);
-		else if (name[0] == 'i')
-			s->interval = d;
-		else
-			s->timeout = d;
+		td_conf_interval(x, name, value, name[0] == 'i' ? &s->interval : &s->timeout);
 	} else {
 		td_conf_error(x, x->line, "[%s]: unknown key \"%s\" (expected interval, timeout or command)",
 			      s->name, name);

@@ -22,21 +22,10 @@ extern char **environ;
 
 #define TD_EXEC_MAX_OUTPUT (64 * 1024)
 
-struct td_exec_perf {
-	struct td_result *res;
-};
-
+/* td_perfdata_parse's callback: each metric into the result. */
 static void td_exec_metric(void *ctx, const struct td_metric *m)
 {
-	struct td_result *res = ctx;
-	struct td_metric *t = td_result_metric(res, m->label, m->value, m->uom);
-	t->known = m->known;
-	t->warn = m->warn;
-	t->crit = m->crit;
-	t->has_min = m->has_min;
-	t->min = m->min;
-	t->has_max = m->has_max;
-	t->max = m->max;
+	td_result_copy_metric(ctx, m);
 }
 
 /* Splits plugin output into summary, long output and perfdata (Nagios's rules). */

@@ -9,17 +9,10 @@
 
 #define TD_PERF_LINE_MAX (64 * 1024)
 
+/* td_perfdata_parse's callback: each metric into the result. */
 static void td_perf_metric(void *ctx, const struct td_metric *m)
 {
-	struct td_result *res = ctx;
-	struct td_metric *t = td_result_metric(res, m->label, m->value, m->uom);
-	t->known = m->known;
-	t->warn = m->warn;
-	t->crit = m->crit;
-	t->has_min = m->has_min;
-	t->min = m->min;
-	t->has_max = m->has_max;
-	t->max = m->max;
+	td_result_copy_metric(ctx, m);
 }
 
 void td_perf_line_cleanup(struct td_perf_line *l)

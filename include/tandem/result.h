@@ -47,6 +47,9 @@ void td_result_raise(struct td_result *r, enum td_state s);
 struct td_metric *td_result_metric(struct td_result *r, const char *label, double value,
 				   const char *uom);
 
+/* Adds a copy of m (label, value or unknown, uom, ranges, min, max); returns it. */
+struct td_metric *td_result_copy_metric(struct td_result *r, const struct td_metric *m);
+
 /*
  * Computes the final state from err (what run returned): TD_OK combines the
  * probe's state with each metric's; TD_E_TIMEOUT gives timeout_state; any

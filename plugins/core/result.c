@@ -71,6 +71,19 @@ struct td_metric *td_result_metric(struct td_result *r, const char *label, doubl
 	return m;
 }
 
+struct td_metric *td_result_copy_metric(struct td_result *r, const struct td_metric *m)
+{
+	struct td_metric *t = td_result_metric(r, m->label, m->value, m->uom);
+	t->known = m->known;
+	t->warn = m->warn;
+	t->crit = m->crit;
+	t->has_min = m->has_min;
+	t->min = m->min;
+	t->has_max = m->has_max;
+	t->max = m->max;
+	return t;
+}
+
 enum td_state td_result_finish(struct td_result *r, enum td_err err, enum td_state timeout_state)
 {
 	if (err != TD_OK) {
