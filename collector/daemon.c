@@ -40,6 +40,7 @@
 
 /* After a start the writer flushes every second for this long (seconds). */
 #define TD_EARLY_FLUSH 20.0
+#define TD_EARLY_BYTES (1024u * 1024)
 
 /* The scheduler sleeps at least this long (seconds) between rounds. */
 #define TD_TICK 0.05
@@ -633,8 +634,10 @@ static void *td_writer(void *arg)
 	while (!d->writer_stop) {
 		double now = td_now();
 		/* for the first TD_EARLY_FLUSH seconds every second, so the files and first
-		 * values of a fresh start show at once; then batches of write_delay */
-		double delay = now - d->started < TD_EARLY_FLUSH ? fmin(1, d->write_delay) : d->write_delay;
+		 * values of a fresh start show at once (unless much arrives: then batching
+		 * pays from the start); then batches of write_delay */
+		bool early = now - d->started < TD_EARLY_FLUSH && td_spool_depth(d->spool) < TD_EARLY_BYTES;
+		double delay = early ? fmin(1, d->write_delay) : d->write_delay;
 		bool due = d->draining || now - last_flush >= delay ||
 			   td_spool_depth(d->spool) >= TD_FLUSH_BYTES;
 		size_t n = 0;
