@@ -561,7 +561,7 @@ static bool td_write_chunk(struct td_daemon *d, struct td_spool *sp, struct td_b
 	if (bad)
 		td_log(d, TD_LOG_WARNING, "spool: %u malformed records skipped", bad);
 	/* values of blocked files go straight to the deferred spool */
-	struct td_rrd_file *todo = td_xcalloc(nf + 1, sizeof *todo);
+	struct td_rrd_file *writable = td_xcalloc(nf + 1, sizeof *writable);
 	size_t nt = 0;
 	bool ok = true;
 	for (size_t i = 0; i < nf; i++) {
@@ -573,12 +573,12 @@ static bool td_write_chunk(struct td_daemon *d, struct td_spool *sp, struct td_b
 			if (td_defer(d, &files[i]) != TD_OK)
 				ok = false;
 		} else {
-			todo[nt++] = files[i];
+			writable[nt++] = files[i];
 		}
 	}
 	char err[512];
 	double t0 = td_now();
-	enum td_err rc = ok ? td_rrd_write(d->store, todo, nt, err, sizeof err) : TD_E_IO;
+	enum td_err rc = ok ? td_rrd_write(d->store, writable, nt, err, sizeof err) : TD_E_IO;
 	d->store_latency_us = (unsigned long long)((td_now() - t0) * 1e6);
 	if (rc != TD_OK) {
 		if (ok)
@@ -586,30 +586,30 @@ static bool td_write_chunk(struct td_daemon *d, struct td_spool *sp, struct td_b
 		ok = false;
 	} else {
 		for (size_t i = 0; i < nt; i++) {
-			if (todo[i].rc == TD_OK) {
-				d->stored += todo[i].n;
+			if (writable[i].rc == TD_OK) {
+				d->stored += writable[i].n;
 				continue;
 			}
 			if (is_deferred) { /* still refused: keep the deferred spool as it is */
-				td_store_log(d, "", todo[i].msg);
+				td_store_log(d, "", writable[i].msg);
 				ok = false;
 				continue;
 			}
-			char *m = td_xasprintf("%s: %s (its samples wait in the spool)", todo[i].relpath,
-					       todo[i].msg);
+			char *m = td_xasprintf("%s: %s (its samples wait in the spool)", writable[i].relpath,
+					       writable[i].msg);
 			td_store_log(d, "", m);
 			free(m);
-			if (td_defer(d, &todo[i]) != TD_OK) {
+			if (td_defer(d, &writable[i]) != TD_OK) {
 				ok = false;
 				continue;
 			}
 			*blocked = td_xrealloc(*blocked, (*n_blocked + 1) * sizeof **blocked);
-			(*blocked)[(*n_blocked)++] = td_xstrdup(todo[i].relpath);
+			(*blocked)[(*n_blocked)++] = td_xstrdup(writable[i].relpath);
 		}
 	}
 	if (ok)
 		td_spool_consume(sp, len);
-	free(todo);
+	free(writable);
 	free(files);
 	free(vals);
 	return ok;

@@ -44,5 +44,7 @@ void td_oom(void) __attribute__((noreturn));
 
 /* Zeroes a secret before its memory is released (not optimised away). */
 void td_wipe(void *p, size_t n);
+/* Wipes and frees the string *s (a password, a community) and sets *s to NULL. */
+void td_free_secret(char **s);
 
 #endif

@@ -74,6 +74,15 @@ void td_wipe(void *p, size_t n)
 		explicit_bzero(p, n);
 }
 
+void td_free_secret(char **s)
+{
+	if (*s) {
+		td_wipe(*s, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
 void td_buf_init(struct td_buf *b, size_t cap)
 {
 	memset(b, 0, sizeof *b);

@@ -270,15 +270,6 @@ static void *http_config_new(void)
 	return c;
 }
 
-static void http_free_secret(char **s)
-{
-	if (*s) {
-		td_wipe(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
 static void http_config_free(void *cfg)
 {
 	struct http_config *c = cfg;
@@ -296,8 +287,8 @@ static void http_config_free(void *cfg)
 		regfree(&c->regex);
 	for (size_t i = 0; i < c->n_headers; i++)
 		free(c->headers[i]);
-	http_free_secret(&c->username);
-	http_free_secret(&c->password);
+	td_free_secret(&c->username);
+	td_free_secret(&c->password);
 	free(c->post);
 	free(c->method);
 	free(c->content_type);
@@ -586,15 +577,15 @@ static enum td_err http_option(void *cfg, int id, const char *arg, char *err, si
 		c->headers[c->n_headers++] = td_xstrdup(arg);
 		return TD_OK;
 	case OPT_AUTH:
-		http_free_secret(&c->username);
-		http_free_secret(&c->password);
+		td_free_secret(&c->username);
+		td_free_secret(&c->password);
 		td_http_split_auth(arg, &c->username, &c->password);
 		if (!*c->username)
 			return td_errf(TD_E_USAGE, err, errlen, "-a: expected USER:PASSWORD");
 		return TD_OK;
 	case OPT_AUTH_FILE:
-		http_free_secret(&c->username);
-		http_free_secret(&c->password);
+		td_free_secret(&c->username);
+		td_free_secret(&c->password);
 		if (td_http_auth_file(arg, &c->username, &c->password, why, sizeof why) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen, "--auth-file: %s", why);
 		return TD_OK;

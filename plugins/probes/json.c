@@ -172,15 +172,6 @@ static void *json_config_new(void)
 	return c;
 }
 
-static void json_free_secret(char **s)
-{
-	if (*s) {
-		td_wipe(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
 static void json_config_free(void *cfg)
 {
 	struct json_config *c = cfg;
@@ -198,8 +189,8 @@ static void json_config_free(void *cfg)
 	}
 	for (size_t i = 0; i < c->n_headers; i++)
 		free(c->headers[i]);
-	json_free_secret(&c->username);
-	json_free_secret(&c->password);
+	td_free_secret(&c->username);
+	td_free_secret(&c->password);
 	free(c->post);
 	free(c->content_type);
 	free(c->ca_file);
@@ -346,15 +337,15 @@ static enum td_err json_option(void *cfg, int id, const char *arg, char *err, si
 		c->headers[c->n_headers++] = td_xstrdup(arg);
 		return TD_OK;
 	case OPT_AUTH:
-		json_free_secret(&c->username);
-		json_free_secret(&c->password);
+		td_free_secret(&c->username);
+		td_free_secret(&c->password);
 		td_http_split_auth(arg, &c->username, &c->password);
 		if (!*c->username)
 			return td_errf(TD_E_USAGE, err, errlen, "-a: expected USER:PASSWORD");
 		return TD_OK;
 	case OPT_AUTH_FILE:
-		json_free_secret(&c->username);
-		json_free_secret(&c->password);
+		td_free_secret(&c->username);
+		td_free_secret(&c->password);
 		if (td_http_auth_file(arg, &c->username, &c->password, why, sizeof why) != TD_OK)
 			return td_errf(TD_E_USAGE, err, errlen, "--auth-file: %s", why);
 		return TD_OK;

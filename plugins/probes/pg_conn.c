@@ -44,19 +44,11 @@ void td_pg_params_init(struct td_pg_params *p)
 	memset(p, 0, sizeof *p);
 }
 
-static void pg_free_secret(char *s)
-{
-	if (s) {
-		td_wipe(s, strlen(s));
-		free(s);
-	}
-}
-
 void td_pg_params_cleanup(struct td_pg_params *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
 		free(p->keys[i]);
-		pg_free_secret(p->values[i]);
+		td_free_secret(&p->values[i]);
 	}
 	free(p->keys);
 	free(p->values);

@@ -57,22 +57,13 @@ void td_snmp_target_init(struct td_snmp_target *t)
 	t->retries = 5;
 }
 
-static void snmp_free_secret(char **s)
-{
-	if (*s) {
-		td_wipe(*s, strlen(*s));
-		free(*s);
-		*s = NULL;
-	}
-}
-
 void td_snmp_target_cleanup(struct td_snmp_target *t)
 {
 	if (!t)
 		return;
-	snmp_free_secret(&t->community);
-	snmp_free_secret(&t->auth_pass);
-	snmp_free_secret(&t->priv_pass);
+	td_free_secret(&t->community);
+	td_free_secret(&t->auth_pass);
+	td_free_secret(&t->priv_pass);
 	free(t->host);
 	free(t->user);
 	free(t->context);
@@ -88,7 +79,7 @@ static void snmp_set(char **slot, const char *arg)
 
 static void snmp_set_secret(char **slot, const char *arg)
 {
-	snmp_free_secret(slot);
+	td_free_secret(slot);
 	*slot = td_xstrdup(arg);
 }
 

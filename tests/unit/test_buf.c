@@ -181,6 +181,17 @@ static void test_oom(void **state)
 	assert_int_equal(WTERMSIG(status), SIGABRT);
 }
 
+/* td_free_secret frees, clears the pointer, and is a no-op on NULL. */
+static void test_free_secret(void **state)
+{
+	(void)state;
+	char *s = td_xstrdup("hunter2");
+	td_free_secret(&s);
+	assert_null(s);
+	td_free_secret(&s); /* twice: harmless */
+	assert_null(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +202,7 @@ int main(void)
 		cmocka_unit_test(test_buf_default_cap),
 		cmocka_unit_test(test_alloc_helpers),
 		cmocka_unit_test(test_oom),
+		cmocka_unit_test(test_free_secret),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
